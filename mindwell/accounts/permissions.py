@@ -1,0 +1,78 @@
+"""Privileges: what a member may do, by level or by points (settings.MINDWELL_PERMISSIONS).
+
+`refusal(user, name)` is the single place that decides; it returns the reason a
+user may not do something (shown next to the control instead of a broken
+button), or None when they may.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from mindwell.accounts.models import CategoryLevel, Level
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from mindwell.accounts.models import User
+    from mindwell.qa.models import Category
+
+ACTIONS = {
+    "vote_up": "vote up",
+    "vote_down": "vote down",
+    "comment": "comment",
+    "flag": "flag posts",
+    "edit_others": "edit other people's posts",
+    "retag": "retag questions",
+    "close": "close and reopen questions",
+    "hide": "hide and restore posts",
+    "select_others": "select a best answer on other people's questions",
+    "moderate": "moderate",
+}
+
+
+def level_in(user: User, category: Category | None) -> int:
+    """The user's level, raised by a level given for this category or its parent."""
+    if category is None:
+        return user.level
+    # Read once per user object (one request), not once per control on the page.
+    levels: dict[int, int] | None = getattr(user, "_category_levels", None)
+    if levels is None:
+        levels = dict(CategoryLevel.objects.filter(user=user).values_list("category_id", "level"))
+        user._category_levels = levels  # type: ignore[attr-defined]
+    ids = [category.pk, category.parent_id]
+    return max([user.level] + [levels[i] for i in ids if i in levels])
+
+
+def refusal(user: User | AnonymousUser, name: str, category: Category | None = None) -> str | None:
+    rule = settings.MINDWELL_PERMISSIONS[name]
+    required_level, points = int(rule["level"] or 0), rule["points"]
+    action = ACTIONS[name]
+    if not user.is_authenticated:
+        return f"Log in to {action}."
+    if not user.is_active:
+        return f"Your account cannot {action}."
+    if level_in(user, category) >= required_level:
+        return None
+    if points is not None and user.points >= points:
+        return None
+    level_name = Level(required_level).label
+    if points is None:
+        return f"Only members at level {level_name} or above can {action}."
+    return (
+        f"You need {points:,} points to {action} (you have {user.points:,}), or level {level_name}."
+    )
+
+
+def has_privilege(user: User | AnonymousUser, name: str, category: Category | None = None) -> bool:
+    return refusal(user, name, category) is None
+
+
+def check_privilege(
+    user: User | AnonymousUser, name: str, category: Category | None = None
+) -> None:
+    if (reason := refusal(user, name, category)) is not None:
+        raise PermissionDenied(reason)

@@ -1,0 +1,416 @@
+"""Pages of the Q&A: each view fetches through `visible_to`, validates, then calls an action."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from mindwell.accounts.http import AuthedRequest
+from mindwell.accounts.models import User
+from mindwell.qa import actions, permissions
+from mindwell.qa.forms import AnswerForm, CommentForm, EditForm, QuestionForm
+from mindwell.qa.models import Category, Post, Revision, Tag, Vote
+from mindwell.qa.permissions import Viewer
+
+SORTS = {
+    "newest": ("Newest", ["-created_at"]),
+    "active": ("Recently active", ["-last_activity_at"]),
+    "votes": ("Most votes", ["-score", "-created_at"]),
+    "unanswered": ("Unanswered", ["-created_at"]),
+}
+
+
+# --- fetch-and-check helpers --------------------------------------------------
+
+
+def get_post(request: HttpRequest, pk: int) -> Post:
+    try:
+        return (
+            Post.objects.visible_to(request.user)
+            .select_related("category", "question__category", "author")
+            .get(pk=pk)
+        )
+    except Post.DoesNotExist:
+        raise Http404("No such post") from None
+
+
+def get_question(request: HttpRequest, pk: int) -> Post:
+    post = get_post(request, pk)
+    if not post.is_question:
+        raise Http404("No such question")
+    return post
+
+
+def question_list_queryset(request: HttpRequest) -> Any:
+    return (
+        Post.objects.visible_to(request.user)
+        .questions()
+        .select_related("author", "category")
+        .prefetch_related("tags")
+    )
+
+
+def paginate(request: HttpRequest, queryset: Any) -> Page:
+    paginator = Paginator(queryset, settings.MINDWELL_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    recent = question_list_queryset(request).order_by("-last_activity_at")[:15]
+    categories = Category.objects.filter(parent=None)
+    return render(request, "qa/home.html", {"questions": recent, "categories": categories})
+
+
+def question_list(request: HttpRequest) -> HttpResponse:
+    sort = request.GET.get("sort", "newest")
+    if sort not in SORTS:
+        sort = "newest"
+    questions = question_list_queryset(request)
+    if sort == "unanswered":
+        questions = questions.filter(answer_count=0)
+    page = paginate(request, questions.order_by(*SORTS[sort][1]))
+    return render(
+        request,
+        "qa/question_list.html",
+        {"page": page, "questions": page.object_list, "sort": sort, "sorts": SORTS},
+    )
+
+
+def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    question = (
+        Post.objects.visible_to(request.user)
+        .filter(pk=pk, kind=Post.Kind.QUESTION)
+        .select_related("author", "edited_by", "category__parent")
+        .first()
+    )
+    if question is None:
+        raise Http404("No such question")
+    if slug != question.slug:
+        return HttpResponseRedirect(question.get_absolute_url())
+    actions.record_view(question)
+    return render_question(request, question)
+
+
+@dataclass
+class PostCard:
+    """A question or answer as one viewer sees it: the post and its per-viewer controls."""
+
+    post: Post
+    my_vote: int = 0
+    up_refusal: str | None = None
+    down_refusal: str | None = None
+    edit_refusal: str | None = None
+    comment_refusal: str | None = None
+    comments: list[Post] = field(default_factory=list)
+
+    @classmethod
+    def for_viewer(
+        cls, user: Viewer, post: Post, my_votes: dict[int, int], comments: list[Post] | None = None
+    ) -> PostCard:
+        return cls(
+            post=post,
+            my_vote=my_votes.get(post.pk, 0),
+            up_refusal=permissions.vote_refusal(user, post, 1),
+            down_refusal=permissions.vote_refusal(user, post, -1),
+            edit_refusal=permissions.edit_refusal(user, post),
+            comment_refusal=permissions.comment_refusal(user, post),
+            comments=comments or [],
+        )
+
+
+def render_question(
+    request: HttpRequest,
+    question: Post,
+    answer_form: AnswerForm | None = None,
+    comment_form: CommentForm | None = None,
+    comment_parent: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The question page: a fixed handful of queries, however many answers and comments."""
+    user = request.user
+    thread = list(
+        Post.objects.visible_to(user)
+        .filter(question=question)
+        .select_related("author", "edited_by")
+        .order_by("created_at")
+    )
+    my_votes: dict[int, int] = {}
+    if user.is_authenticated:
+        shown = [question.pk] + [p.pk for p in thread if not p.is_comment]
+        my_votes = dict(
+            Vote.objects.filter(user=user, post_id__in=shown).values_list("post_id", "value")
+        )
+    comments: dict[int, list[Post]] = {}
+    answers = []
+    for post in thread:
+        post.question = question  # spare a query per post when checking permissions
+        if post.is_comment:
+            comments.setdefault(post.parent_id or 0, []).append(post)
+        else:
+            answers.append(post)
+    answers.sort(key=lambda a: (a.pk != question.accepted_answer_id, -a.score, a.created_at))
+    visitor = not user.is_authenticated
+    context = {
+        "question": question,
+        "question_card": PostCard.for_viewer(user, question, my_votes, comments.get(question.pk)),
+        "tags": list(question.tags.all()),
+        "answers": [PostCard.for_viewer(user, a, my_votes, comments.get(a.pk)) for a in answers],
+        "answer_form": answer_form or AnswerForm(visitor=visitor),
+        "comment_form": comment_form,
+        "blank_comment_form": CommentForm(visitor=visitor),
+        "comment_parent": comment_parent,
+        "select_refusal": permissions.select_refusal(user, question),
+        "answering_allowed": question.state == Post.State.PUBLISHED and not question.is_closed,
+        "visitor_may_post": settings.MINDWELL_ANONYMOUS_POSTING,
+    }
+    return render(request, "qa/question.html", context, status=status)
+
+
+def post_redirect(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_post(request, pk)
+    return redirect(f"{post.root.get_absolute_url()}#post-{post.pk}")
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def member(request: HttpRequest) -> User | None:
+    """The logged-in member, or None for a visitor."""
+    return request.user if isinstance(request.user, User) else None
+
+
+def visitor_check(request: HttpRequest) -> None:
+    if not request.user.is_authenticated and not settings.MINDWELL_ANONYMOUS_POSTING:
+        raise PermissionDenied("Please log in to post.")
+
+
+def ask(request: HttpRequest) -> HttpResponse:
+    visitor = not request.user.is_authenticated
+    if visitor and not settings.MINDWELL_ANONYMOUS_POSTING:
+        return redirect(f"{reverse('login')}?next={request.path}")
+    form = QuestionForm(request.POST or None, visitor=visitor)
+    if request.method == "POST" and form.is_valid():
+        question = actions.ask_question(
+            author=member(request),
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            category=form.cleaned_data["category"],
+            tags=form.cleaned_data["tags"],
+            **form.visitor_fields(),
+        )
+        return redirect(question)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "qa/ask.html", {"form": form}, status=status)
+
+
+@require_POST
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    question = get_question(request, pk)
+    visitor_check(request)
+    visitor = not request.user.is_authenticated
+    form = AnswerForm(request.POST, visitor=visitor)
+    if not form.is_valid():
+        return render_question(request, question, answer_form=form, status=400)
+    new = actions.post_answer(
+        question=question,
+        author=member(request),
+        body=form.cleaned_data["body"],
+        **form.visitor_fields(),
+    )
+    return redirect(f"{question.get_absolute_url()}#post-{new.pk}")
+
+
+@require_POST
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    parent = get_post(request, pk)
+    if parent.is_comment:
+        raise Http404("Comments go on a question or an answer")
+    permissions.check(permissions.comment_refusal(request.user, parent))
+    visitor = not request.user.is_authenticated
+    form = CommentForm(request.POST, visitor=visitor)
+    question = parent.root
+    if not form.is_valid():
+        return render_question(
+            request, question, comment_form=form, comment_parent=parent.pk, status=400
+        )
+    new = actions.post_comment(
+        parent=parent,
+        author=member(request),
+        body=form.cleaned_data["body"],
+        **form.visitor_fields(),
+    )
+    return redirect(f"{question.get_absolute_url()}#post-{new.pk}")
+
+
+@login_required
+def edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    post = get_post(request, pk)
+    permissions.check(permissions.edit_refusal(request.user, post))
+    initial: dict[str, object] = {"title": post.title, "body": post.body}
+    if post.is_question:
+        initial["tags"] = sorted(post.tags.values_list("name", flat=True))
+    form = EditForm(request.POST or None, initial=initial, is_question=post.is_question)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.edit_post(
+                post=post,
+                editor=request.user,
+                title=form.cleaned_data.get("title", ""),
+                body=form.cleaned_data["body"],
+                tags=form.cleaned_data.get("tags", []),
+            )
+        except PermissionDenied as refused:
+            form.add_error(None, str(refused))
+        else:
+            return redirect(post.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "qa/edit.html", {"form": form, "post": post}, status=status)
+
+
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_post(request, pk)
+    revisions = list(post.revisions.select_related("editor"))
+    diffs = [
+        revision_diff(old, new) for old, new in zip([None, *revisions], revisions, strict=False)
+    ]
+    entries = list(zip(revisions, diffs, strict=True))[::-1]
+    return render(
+        request,
+        "qa/history.html",
+        {
+            "post": post,
+            "entries": entries,
+            "rollback_refusal": permissions.rollback_refusal(request.user, post),
+        },
+    )
+
+
+def revision_diff(old: Revision | None, new: Revision) -> list[tuple[str, str]]:
+    """Line diff of title, tags and body as (kind, text) pairs: kind is "add", "del" or "same"."""
+
+    def lines(rev: Revision | None) -> list[str]:
+        if rev is None:
+            return []
+        head = [f"# {rev.title}"] if rev.title else []
+        tags = [f"tags: {rev.tags}"] if rev.tags else []
+        return head + tags + rev.body.splitlines()
+
+    kinds = {"+": "add", "-": "del", " ": "same"}
+    return [
+        (kinds[line[0]], line[2:])
+        for line in difflib.ndiff(lines(old), lines(new))
+        if line[0] in kinds
+    ]
+
+
+@login_required
+@require_POST
+def rollback(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
+    post = get_post(request, pk)
+    revision = get_object_or_404(Revision, post=post, number=number)
+    actions.rollback_post(post=post, editor=request.user, revision=revision)
+    messages.success(request, f"Rolled back to revision {number}.")
+    return redirect(post.get_absolute_url())
+
+
+VOTE_VALUES = {"up": 1, "down": -1, "withdraw": 0}
+
+
+@require_POST
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_post(request, pk)
+    value = VOTE_VALUES.get(request.POST.get("vote", ""))
+    if value is None:
+        return refuse(request, "A vote is up, down or withdraw.", 400)
+    user = member(request)
+    if user is None:
+        return refuse(request, "Please log in to vote.", 403)
+    try:
+        post = actions.cast_vote(post=post, user=user, value=value)
+    except PermissionDenied as refused:
+        return refuse(request, str(refused), 403)
+    if request.headers.get("HX-Request"):
+        card = PostCard.for_viewer(request.user, post, {post.pk: value})
+        return render(request, "qa/question.html#votes", {"card": card})
+    return redirect(post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def select(request: AuthedRequest, pk: int) -> HttpResponse:
+    question = get_question(request, pk)
+    answer_id = request.POST.get("answer", "")
+    chosen = None
+    if answer_id:
+        if not answer_id.isdigit():
+            return refuse(request, "Choose an answer of this question.", 400)
+        chosen = get_post(request, int(answer_id))
+    try:
+        actions.select_answer(question=question, answer=chosen, user=request.user)
+    except ValidationError as invalid:
+        return refuse(request, invalid.messages[0], 400)
+    return redirect(question.get_absolute_url())
+
+
+def refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    """A refusal a person can read: a page for browsers, the message alone for htmx and scripts."""
+    if request.headers.get("HX-Request") or "text/html" not in request.headers.get("Accept", ""):
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    return render(request, "refused.html", {"message": message}, status=status)
+
+
+# --- categories and tags -------------------------------------------------------------
+
+
+def category_list(request: HttpRequest) -> HttpResponse:
+    categories = list(Category.objects.all())
+    tree = []
+    for parent in (c for c in categories if c.parent_id is None):
+        children = [c for c in categories if c.parent_id == parent.pk]
+        total = parent.question_count + sum(c.question_count for c in children)
+        tree.append((parent, children, total))
+    return render(request, "qa/category_list.html", {"tree": tree})
+
+
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+    questions = question_list_queryset(request).filter(
+        Q(category=category) | Q(category__parent=category)
+    )
+    page = paginate(request, questions.order_by("-last_activity_at"))
+    children = list(category.children.all())
+    return render(
+        request,
+        "qa/category_detail.html",
+        {"category": category, "children": children, "page": page, "questions": page.object_list},
+    )
+
+
+def tag_list(request: HttpRequest) -> HttpResponse:
+    tags = Tag.objects.filter(question_count__gt=0).order_by("-question_count", "name")
+    page = paginate(request, tags)
+    return render(request, "qa/tag_list.html", {"page": page, "tags": page.object_list})
+
+
+def tag_detail(request: HttpRequest, name: str) -> HttpResponse:
+    tag = get_object_or_404(Tag, name=name)
+    questions = question_list_queryset(request).filter(tags=tag)
+    page = paginate(request, questions.order_by("-last_activity_at"))
+    return render(
+        request, "qa/tag_detail.html", {"tag": tag, "page": page, "questions": page.object_list}
+    )

@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("mindwell.qa.urls")),
+    path("", include("mindwell.accounts.urls")),
+]
