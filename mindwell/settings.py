@@ -181,17 +181,28 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Email: SMTP when EMAIL_HOST is set, otherwise each message is written as a
 # file under the data dir, so nothing is lost and nothing leaves the machine.
-EMAIL_HOST = env_str("EMAIL_HOST", "")
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
-    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-    EMAIL_TIMEOUT = 10
+_email_host = env_str("EMAIL_HOST", "")
+if _email_host:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": env_int("EMAIL_PORT", 25, minimum=1),
+                "username": env_str("EMAIL_HOST_USER", "") or None,
+                "password": env_str("EMAIL_HOST_PASSWORD", "") or None,
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "timeout": 10,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = DATA_DIR / "mail"
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "mail")},
+        }
+    }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mindwell <noreply@localhost>")
 
 LANGUAGE_CODE = "en"

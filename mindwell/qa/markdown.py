@@ -9,6 +9,7 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
@@ -25,8 +26,8 @@ def _image_as_link(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    src = self.escapeHtml(str(token.attrGet("src") or ""))
-    alt = self.escapeHtml(token.content or "image")
+    src = escapeHtml(str(token.attrGet("src") or ""))
+    alt = escapeHtml(self.renderInlineAsText(token.children or [], options, env) or "image")
     return f'<a href="{src}">{alt} (image)</a>'
 
 
