@@ -119,7 +119,10 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "mindwell.qa.context_processors.site",
             ],
-            "builtins": ["mindwell.qa.templatetags.qa"],
+            "builtins": [
+                "django.contrib.humanize.templatetags.humanize",
+                "mindwell.qa.templatetags.qa",
+            ],
         },
     },
 ]

@@ -234,7 +234,11 @@ def cast_vote(*, post: Post, user: User, value: int) -> Post:
 def select_answer(*, question: Post, answer: Post | None, user: User) -> Post:
     """Make `answer` the question's best answer, or unselect with None."""
     with transaction.atomic():
-        question = Post.objects.select_for_update().select_related("category").get(pk=question.pk)
+        question = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .get(pk=question.pk)
+        )
         permissions.check(permissions.select_refusal(user, question))
         if question.state != PUBLISHED:
             permissions.check("This question cannot have a best answer selected.")
