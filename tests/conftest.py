@@ -1,6 +1,7 @@
 """The cast every test can use: a small set of named people and one question with an answer."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from mindwell.accounts.models import Level, User
@@ -8,6 +9,9 @@ from mindwell.qa import actions
 from mindwell.qa.models import Category, Post
 
 PASSWORD = "a long and careful passphrase"
+
+# Tests create many members; the production hasher is slow on purpose, this one is not.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_user(name: str, level: int = Level.BASIC, points: int | None = None) -> User:
