@@ -1,12 +1,19 @@
 """Writes to members' data. Other apps change accounts only through these functions."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 
-from mindwell.accounts.models import PointsEntry, User
+from mindwell.accounts.models import CategoryLevel, Level, PointsEntry, User
+
+if TYPE_CHECKING:
+    from mindwell.qa.models import Category
 
 
 @dataclass(frozen=True)
@@ -38,3 +45,29 @@ def change_points(changes: Iterable[PointsChange]) -> None:
         PointsEntry(user_id=c.user_id, delta=c.delta, reason=c.reason, post_id=c.post_id)
         for c in changes
     )
+
+
+def level_refusal(actor: User, member: User, level: int) -> str | None:
+    """Admins set levels, never above their own, and never for someone at or above it."""
+    if actor.level >= Level.SUPER:
+        return None
+    if actor.level < Level.ADMIN:
+        return "Only admins can change levels."
+    if member.level >= actor.level or level > actor.level:
+        return "You can only set levels below your own, for members below your own level."
+    return None
+
+
+def set_level(*, actor: User, member: User, level: int, category: Category | None = None) -> None:
+    """Set a member's level globally, or for one category (Level.BASIC there removes it)."""
+    if (reason := level_refusal(actor, member, level)) is not None:
+        raise PermissionDenied(reason)
+    with transaction.atomic():
+        if category is None:
+            User.objects.filter(pk=member.pk).update(level=level)
+        elif level == Level.BASIC:
+            CategoryLevel.objects.filter(user=member, category=category).delete()
+        else:
+            CategoryLevel.objects.update_or_create(
+                user=member, category=category, defaults={"level": level}
+            )

@@ -3,7 +3,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm
 
-from mindwell.accounts.models import User
+from mindwell.accounts.models import Level, User
+from mindwell.qa.models import Category
 
 
 class RegisterForm(BaseUserCreationForm):
@@ -42,7 +43,12 @@ class RegisterForm(BaseUserCreationForm):
         )
 
 
-class ProfileForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["bio"]
+class LevelForm(forms.Form):
+    level = forms.TypedChoiceField(choices=Level.choices, coerce=int)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label="Everywhere",
+        label="In",
+        help_text="A level for one category applies to its sub-categories too.",
+    )

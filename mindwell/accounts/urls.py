@@ -31,4 +31,5 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/<int:pk>/", views.profile, name="user_profile"),
     path("users/<int:pk>/points", views.points_history, name="points_history"),
+    path("users/<int:pk>/level", views.set_level, name="set_level"),
 ]

@@ -106,6 +106,13 @@ def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespon
     return render_question(request, question)
 
 
+STATE_BUTTONS = [
+    (Post.State.HIDDEN, "Hide"),
+    (Post.State.PUBLISHED, "Restore"),
+    (Post.State.DELETED, "Delete"),
+]
+
+
 @dataclass
 class PostCard:
     """A question or answer as one viewer sees it: the post and its per-viewer controls."""
@@ -117,6 +124,7 @@ class PostCard:
     edit_refusal: str | None = None
     comment_refusal: str | None = None
     comments: list[Post] = field(default_factory=list)
+    state_changes: list[tuple[str, str]] = field(default_factory=list)  # (state, button label)
 
     @classmethod
     def for_viewer(
@@ -130,6 +138,11 @@ class PostCard:
             edit_refusal=permissions.edit_refusal(user, post),
             comment_refusal=permissions.comment_refusal(user, post),
             comments=comments or [],
+            state_changes=[
+                (state, label)
+                for state, label in STATE_BUTTONS
+                if state != post.state and not permissions.state_refusal(user, post, state)
+            ],
         )
 
 
@@ -365,6 +378,25 @@ def select(request: AuthedRequest, pk: int) -> HttpResponse:
     except ValidationError as invalid:
         return refuse(request, invalid.messages[0], 400)
     return redirect(question.get_absolute_url())
+
+
+@login_required
+@require_POST
+def change_state(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Hide, restore or delete a post (moderators; authors may delete their own)."""
+    post = get_post(request, pk)
+    state = request.POST.get("state", "")
+    if state not in dict(STATE_BUTTONS):
+        return refuse(request, "Choose hide, restore or delete.", 400)
+    actions.set_post_state(post=post, state=state, actor=request.user)
+    messages.success(
+        request, f"The {post.get_kind_display()} is now {Post.State(state).label.lower()}."
+    )
+    if post.is_question and state == Post.State.DELETED:
+        return redirect("home")
+    return redirect(
+        post.root.get_absolute_url() if not post.is_question else post.get_absolute_url()
+    )
 
 
 def refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:

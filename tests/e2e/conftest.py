@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API keeps an asyncio event loop marked as running in the main
@@ -29,12 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture(autouse=True)
-def quick_passwords(settings: Settings) -> None:
-    """Hash the cast's passwords quickly: the default hasher takes most of a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")

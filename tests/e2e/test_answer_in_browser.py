@@ -99,9 +99,7 @@ def test_every_field_on_the_question_page_is_named_by_its_own_label(
     assert repeated == [], f"ids used more than once: {repeated}"
     answer_form = page.locator("section.answer-form")
     expect(page.get_by_label("Your name to display (optional)")).to_have_count(3)
-    expect(page.get_by_role("textbox", name="Your answer")).to_have_attribute(
-        "name", "body"
-    )
+    expect(page.get_by_role("textbox", name="Your answer")).to_have_attribute("name", "body")
     expect(answer_form.get_by_label("Your answer")).to_be_visible()
 
 
@@ -181,7 +179,17 @@ def test_the_page_fits_a_360_pixel_phone_without_sideways_scrolling(
 
 
 # None stands for the question page, whose address is only known inside the test.
-SITE_PAGES = ["/", "/questions/", None, "/ask", "/categories/", "/tags/", "/users/", "/login", "/register"]
+SITE_PAGES = [
+    "/",
+    "/questions/",
+    None,
+    "/ask",
+    "/categories/",
+    "/tags/",
+    "/users/",
+    "/login",
+    "/register",
+]
 
 
 def test_no_request_leaves_the_site(
