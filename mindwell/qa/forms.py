@@ -78,6 +78,7 @@ class VisitorForm(forms.Form):
     notify_label = "Email me at this address if my post is answered or commented on"
 
     def __init__(self, *args: Any, visitor: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.visitor = visitor
         if visitor:
@@ -137,11 +138,21 @@ class AnswerForm(VisitorForm):
     field_order = ["body"]
     notify_label = "Email me at this address if my answer is selected or commented on"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The question page also holds comment forms: ids must not collide.
+        kwargs.setdefault("auto_id", "id_answer_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CommentForm(VisitorForm):
     body = body_field("Your comment", max_length=5_000)
     field_order = ["body"]
     notify_label = "Email me at this address if my comment gets a reply"
+
+    @classmethod
+    def on(cls, post_id: int, *args: Any, **kwargs: Any) -> "CommentForm":
+        """The comment form under one post: one per post on a page, each with its own ids."""
+        return cls(*args, auto_id=f"id_comment_{post_id}_%s", **kwargs)
 
 
 class EditForm(forms.Form):
@@ -150,6 +161,7 @@ class EditForm(forms.Form):
     tags = TagsField()
 
     def __init__(self, *args: Any, is_question: bool, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if not is_question:
             del self.fields["title"]

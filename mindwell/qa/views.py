@@ -124,6 +124,7 @@ class PostCard:
     edit_refusal: str | None = None
     comment_refusal: str | None = None
     comments: list[Post] = field(default_factory=list)
+    comment_form: CommentForm | None = None
     state_changes: list[tuple[str, str]] = field(default_factory=list)  # (state, button label)
 
     @classmethod
@@ -178,14 +179,23 @@ def render_question(
             answers.append(post)
     answers.sort(key=lambda a: (a.pk != question.accepted_answer_id, -a.score, a.created_at))
     visitor = not user.is_authenticated
+    cards = [
+        PostCard.for_viewer(user, post, my_votes, comments.get(post.pk))
+        for post in [question, *answers]
+    ]
+    for card in cards:
+        if card.comment_refusal is None:
+            card.comment_form = (
+                comment_form
+                if comment_form is not None and card.post.pk == comment_parent
+                else CommentForm.on(card.post.pk, visitor=visitor)
+            )
     context = {
         "question": question,
-        "question_card": PostCard.for_viewer(user, question, my_votes, comments.get(question.pk)),
+        "question_card": cards[0],
         "tags": list(question.tags.all()),
-        "answers": [PostCard.for_viewer(user, a, my_votes, comments.get(a.pk)) for a in answers],
+        "answers": cards[1:],
         "answer_form": answer_form or AnswerForm(visitor=visitor),
-        "comment_form": comment_form,
-        "blank_comment_form": CommentForm(visitor=visitor),
         "comment_parent": comment_parent,
         "select_refusal": permissions.select_refusal(user, question),
         "answering_allowed": question.state == Post.State.PUBLISHED and not question.is_closed,
@@ -255,7 +265,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Comments go on a question or an answer")
     permissions.check(permissions.comment_refusal(request.user, parent))
     visitor = not request.user.is_authenticated
-    form = CommentForm(request.POST, visitor=visitor)
+    form = CommentForm.on(parent.pk, request.POST, visitor=visitor)
     question = parent.root
     if not form.is_valid():
         return render_question(
