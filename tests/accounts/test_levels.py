@@ -41,7 +41,9 @@ def test_members_and_moderators_may_not_change_levels(bob, carol, moderator):
 
 def test_an_admin_cannot_raise_anyone_above_themselves(bob):
     admin = make_user("Ada", level=Level.ADMIN)
-    assert logged_in(admin).post(f"/users/{bob.pk}/level", {"level": Level.SUPER}).status_code == 403
+    assert (
+        logged_in(admin).post(f"/users/{bob.pk}/level", {"level": Level.SUPER}).status_code == 403
+    )
     bob.refresh_from_db()
     assert bob.level == Level.BASIC
 

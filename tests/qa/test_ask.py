@@ -44,7 +44,7 @@ def test_a_visitor_asks_with_a_display_name_and_an_email_that_is_never_shown(cli
 def test_a_visitor_without_a_name_shows_as_anonymous(client, category):
     ask(client)
     page = client.get(Post.objects.get(kind="Q").get_absolute_url()).content.decode()
-    assert "by <span class=\"author visitor\">anonymous</span>" in page
+    assert 'by <span class="author visitor">anonymous</span>' in page
 
 
 def test_the_ask_page_offers_the_categories(client, category):

@@ -18,8 +18,7 @@ def table_rows(heading: str) -> list[list[str]]:
 
 def test_the_points_table_matches_the_defaults():
     documented = {
-        re.sub(r"`", "", name).lower(): int(default)
-        for name, default, _ in table_rows("Points")
+        re.sub(r"`", "", name).lower(): int(default) for name, default, _ in table_rows("Points")
     }
     assert documented == settings.MINDWELL_POINTS
 

@@ -14,8 +14,11 @@ def edit(client: Client, post: Post, **fields):
 
 def test_the_author_edits_title_body_and_tags_and_a_revision_is_kept(question, alice):
     response = edit(
-        logged_in(alice), question, title="How do we talk about money calmly?",
-        body="Updated **body**", tags="money budgeting",
+        logged_in(alice),
+        question,
+        title="How do we talk about money calmly?",
+        body="Updated **body**",
+        tags="money budgeting",
     )
     assert response.status_code == 302
     question.refresh_from_db()
@@ -78,8 +81,11 @@ def test_an_answer_edit_has_only_a_body(answer, bob):
 
 def test_history_shows_each_revision_as_a_diff(client: Client, question, alice):
     actions.edit_post(
-        post=question, editor=alice, title=question.title,
-        body="We keep arguing about money.\nI want us to stop.", tags=["money"],
+        post=question,
+        editor=alice,
+        title=question.title,
+        body="We keep arguing about money.\nI want us to stop.",
+        tags=["money"],
     )
     page = client.get(f"/posts/{question.pk}/history").content.decode()
     assert "Revision 2 (current)" in page and "Revision 1" in page

@@ -17,7 +17,9 @@ def titles(html: str, *candidates: str) -> list[str]:
     return sorted((t for t in candidates if t in html), key=html.index)
 
 
-def test_question_list_sorts_by_newest_active_votes_and_unanswered(client: Client, alice, bob, category):
+def test_question_list_sorts_by_newest_active_votes_and_unanswered(
+    client: Client, alice, bob, category
+):
     first = ask(alice, category, "First question about sleep")
     second = ask(alice, category, "Second question about sleep")
     actions.post_answer(question=first, author=bob, body="An answer brings it back up")

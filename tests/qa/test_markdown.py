@@ -40,6 +40,6 @@ def test_images_render_as_a_plain_link_never_an_img():
 
 
 def test_image_with_markup_in_its_alt_text_stays_escaped():
-    html = render_markdown('![<img src=x onerror=alert(1)>](https://e.example/a.png)')
+    html = render_markdown("![<img src=x onerror=alert(1)>](https://e.example/a.png)")
     assert "<img" not in html
     assert "onerror" not in html or "&lt;img" in html

@@ -29,7 +29,9 @@ def test_a_moderator_hides_an_answer_and_its_points_go_then_come_back(
     assert answer.__class__.objects.get(pk=answer.pk).score == 1  # the votes were kept
 
 
-def test_the_question_page_offers_moderators_hide_and_authors_delete(question, answer, bob, moderator):
+def test_the_question_page_offers_moderators_hide_and_authors_delete(
+    question, answer, bob, moderator
+):
     mod_page = logged_in(moderator).get(question.get_absolute_url()).content.decode()
     assert 'value="hidden"' in mod_page and 'value="deleted"' in mod_page
     author_page = logged_in(bob).get(question.get_absolute_url()).content.decode()

@@ -54,7 +54,10 @@ def test_a_wrong_slug_redirects_to_the_canonical_url(client: Client, question):
 
 
 def test_canonical_url_is_slugged(question):
-    assert question.get_absolute_url() == f"/questions/{question.pk}/how-do-i-talk-to-my-partner-about-money"
+    assert (
+        question.get_absolute_url()
+        == f"/questions/{question.pk}/how-do-i-talk-to-my-partner-about-money"
+    )
 
 
 def test_a_question_that_does_not_exist_is_a_404_page(client: Client, db):
@@ -107,13 +110,14 @@ def _thread(question: Post, answers: int, authors: list[User]) -> None:
 
 
 @pytest.mark.parametrize("viewer", ["visitor", "member"])
-def test_question_page_makes_the_same_few_queries_for_1_or_50_answers(
-    question, category, viewer
-):
+def test_question_page_makes_the_same_few_queries_for_1_or_50_answers(question, category, viewer):
     authors = [make_user(f"Writer{n}") for n in range(5)]
     other = actions.ask_question(
-        author=authors[0], title="A second question with many answers", body="Body",
-        category=category, tags=["a", "b", "c", "d", "e"],
+        author=authors[0],
+        title="A second question with many answers",
+        body="Body",
+        category=category,
+        tags=["a", "b", "c", "d", "e"],
     )
     _thread(question, 1, authors)
     _thread(other, 50, authors)
