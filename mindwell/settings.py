@@ -82,6 +82,7 @@ SITE_NAME = env_str("MINDWELL_SITE_NAME", "Mindwell")
 INSTALLED_APPS = [
     "mindwell.accounts",
     "mindwell.qa",
+    "mindwell.search",
     "mindwell.server",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -89,6 +90,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ from mindwell.accounts.models import User
 from mindwell.qa import permissions, points
 from mindwell.qa.markdown import render_markdown
 from mindwell.qa.models import Category, Post, Revision, Tag, Vote
+from mindwell.search import index as search_index
 
 PUBLISHED = Post.State.PUBLISHED
 
@@ -73,6 +74,7 @@ def ask_question(
         _record_revision(question, author, note="asked")
         if question.state == PUBLISHED:
             _count_question(question, +1)
+        search_index.refresh_question(question.pk)
         change_points(points.difference([], points.units_of(question)))
     return question
 
@@ -104,6 +106,7 @@ def post_answer(
         Post.objects.filter(pk=question.pk).update(
             answer_count=F("answer_count") + 1, last_activity_at=answer.created_at
         )
+        search_index.refresh_question(question.pk)
         change_points(points.difference([], points.units_of(answer, question)))
     return answer
 
@@ -133,6 +136,7 @@ def post_comment(
         )
         _record_revision(comment, author, note="commented")
         Post.objects.filter(pk=question.pk).update(last_activity_at=comment.created_at)
+        search_index.refresh_question(question.pk)
     return comment
 
 
@@ -166,6 +170,7 @@ def edit_post(
                 _count_question(post, +1)
         _record_revision(post, editor, note=note or "edited")
         Post.objects.filter(pk=post.question_id or post.pk).update(last_activity_at=now)
+        search_index.refresh_question(post.question_id or post.pk)
     return post
 
 
@@ -234,27 +239,20 @@ def cast_vote(*, post: Post, user: User, value: int) -> Post:
 def select_answer(*, question: Post, answer: Post | None, user: User) -> Post:
     """Make `answer` the question's best answer, or unselect with None."""
     with transaction.atomic():
-        question = (
-            Post.objects.select_for_update(of=("self",))
-            .select_related("category")
-            .get(pk=question.pk)
-        )
+        question = _lock(question.pk)[question.pk]
         permissions.check(permissions.select_refusal(user, question))
         if question.state != PUBLISHED:
             permissions.check("This question cannot have a best answer selected.")
+        answers = _lock(question.accepted_answer_id, answer.pk if answer else None)
+        old = answers.get(question.accepted_answer_id or 0)
         if answer is not None:
-            answer = Post.objects.get(pk=answer.pk)
+            answer = answers[answer.pk]
             if answer.question_id != question.pk or not answer.is_answer:
                 raise ValidationError("That answer belongs to another question.")
             if answer.state != PUBLISHED:
                 raise ValidationError("That answer cannot be selected.")
         if question.accepted_answer_id == (answer.pk if answer else None):
             return question
-        old = (
-            Post.objects.get(pk=question.accepted_answer_id)
-            if question.accepted_answer_id
-            else None
-        )
         before = points.selection_units(question, old) if old else []
         question.accepted_answer = answer
         question.save(update_fields=["accepted_answer"])
@@ -268,8 +266,12 @@ def set_post_state(*, post: Post, state: str, actor: User) -> Post:
     if state not in Post.State.values:
         raise ValidationError("Unknown state.")
     with transaction.atomic():
-        post = Post.objects.select_for_update().get(pk=post.pk)
-        question = Post.objects.get(pk=post.question_id) if post.question_id else None
+        # A post's question never changes, so it can be read before the locks are taken.
+        question_id = Post.objects.filter(pk=post.pk).values_list("question_id", flat=True).get()
+        question = _lock(question_id)[question_id] if question_id else None
+        post = _lock(post.pk)[post.pk]
+        if post.is_question and post.accepted_answer_id:
+            _lock(post.accepted_answer_id)  # its points move with the question
         permissions.check(permissions.state_refusal(actor, post, state))
         if post.state == state:
             return post
@@ -285,6 +287,7 @@ def set_post_state(*, post: Post, state: str, actor: User) -> Post:
                 _count_question(post, step)
             elif post.is_answer and question is not None:
                 Post.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + step)
+        search_index.refresh_question(post.question_id or post.pk)
         change_points(points.difference(before, after))
     return post
 
@@ -294,6 +297,24 @@ def record_view(question: Post) -> None:
 
 
 # --- helpers -----------------------------------------------------------------
+
+
+def _lock(*ids: int | None) -> dict[int, Post]:
+    """Lock posts for the rest of the transaction, in id order.
+
+    Every action locks a question before its answers (a question's id is always
+    the smaller), so two actions never wait on each other in opposite orders:
+    on PostgreSQL that would be a deadlock. SQLite's IMMEDIATE transactions
+    already run one at a time.
+    """
+    wanted = sorted({pk for pk in ids if pk})
+    locked = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk__in=wanted)
+        .order_by("pk")
+    )
+    return {post.pk: post for post in locked}
 
 
 def _tag_names(post: Post) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -46,6 +46,15 @@ def _votes(value: int) -> Coalesce:
 def recount() -> Recount:
     """Set every counter to what the facts say; report how many were wrong."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Facts and counters are read in several statements: hold writers off so a
+            # vote landing in between is not "corrected" away. (SQLite's IMMEDIATE
+            # transaction already excludes other writers.)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "LOCK TABLE qa_post, qa_vote, accounts_user, accounts_pointsentry"
+                    " IN SHARE ROW EXCLUSIVE MODE"
+                )
         posts = Post.objects.annotate(
             real_up=_votes(1),
             real_down=_votes(-1),

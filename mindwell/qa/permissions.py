@@ -16,7 +16,7 @@ Viewer = User | AnonymousUser
 def vote_refusal(user: Viewer, post: Post, value: int = 1) -> str | None:
     if post.is_comment:
         return "Comments cannot be voted on."
-    if post.state != Post.State.PUBLISHED:
+    if post.state != Post.State.PUBLISHED or post.root.state != Post.State.PUBLISHED:
         return "This post cannot be voted on."
     if user.is_authenticated and post.author_id == user.pk:
         return "You cannot vote on your own post."

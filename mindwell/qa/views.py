@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +18,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mindwell.accounts.http import AuthedRequest
@@ -23,13 +27,34 @@ from mindwell.qa import actions, permissions
 from mindwell.qa.forms import AnswerForm, CommentForm, EditForm, QuestionForm
 from mindwell.qa.models import Category, Post, Revision, Tag, Vote
 from mindwell.qa.permissions import Viewer
+from mindwell.search.views import related_questions, similar_questions
 
 SORTS = {
     "newest": ("Newest", ["-created_at"]),
+    "hot": ("Hot", []),  # ordered by hotness(), below
     "active": ("Recently active", ["-last_activity_at"]),
     "votes": ("Most votes", ["-score", "-created_at"]),
+    "week": ("Top this week", ["-score", "-created_at"]),
+    "month": ("Top this month", ["-score", "-created_at"]),
+    "views": ("Most viewed", ["-views", "-created_at"]),
     "unanswered": ("Unanswered", ["-created_at"]),
+    "unselected": ("No best answer", ["-created_at"]),
 }
+HOT_CANDIDATES = 300
+
+
+def hotness(score: int, answers: int, views: int, age_hours: float) -> float:
+    """How "hot" a question is, Hacker News style:
+
+        hotness = (1 + votes + 2 × answers + log2(1 + views)) / (age in hours + 2) ** 1.5
+
+    Activity lifts a question (a new one starts at 1); age pulls it down with a
+    gravity of 1.5, so a day-old question needs about five times the activity of
+    one asked three hours ago to rank level with it. Views count on a log scale: a
+    crowd of readers matters, each extra reader less. Only the HOT_CANDIDATES most
+    recently active questions are ranked, so the list costs the same on any site.
+    """
+    return (1 + score + 2 * answers + math.log2(1 + views)) / (age_hours + 2) ** 1.5
 
 
 # --- fetch-and-check helpers --------------------------------------------------
@@ -83,12 +108,49 @@ def question_list(request: HttpRequest) -> HttpResponse:
     questions = question_list_queryset(request)
     if sort == "unanswered":
         questions = questions.filter(answer_count=0)
-    page = paginate(request, questions.order_by(*SORTS[sort][1]))
+    elif sort == "unselected":
+        questions = questions.filter(accepted_answer__isnull=True)
+    elif sort in ("week", "month"):
+        days = 7 if sort == "week" else 30
+        questions = questions.filter(created_at__gte=timezone.now() - timedelta(days=days))
+    if sort == "hot":
+        page = paginate(request, hot_questions(questions))
+    else:
+        page = paginate(request, questions.order_by(*SORTS[sort][1]))
     return render(
         request,
         "qa/question_list.html",
         {"page": page, "questions": page.object_list, "sort": sort, "sorts": SORTS},
     )
+
+
+class HotQuestions(Sequence[Post]):
+    """Questions by hotness: ids ranked in Python, the page's posts fetched in one query."""
+
+    def __init__(self, questions: Any, ranked: list[int]) -> None:
+        self.questions, self.ranked = questions, ranked
+
+    def __len__(self) -> int:
+        return len(self.ranked)
+
+    def __getitem__(self, index: Any) -> Any:
+        ids = self.ranked[index]
+        if not isinstance(ids, list):
+            return self.questions.get(pk=ids)
+        by_id = {q.pk: q for q in self.questions.filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def hot_questions(questions: Any) -> HotQuestions:
+    now = timezone.now()
+    candidates = questions.order_by("-last_activity_at").values_list(
+        "pk", "score", "answer_count", "views", "created_at"
+    )[:HOT_CANDIDATES]
+    ranked = sorted(
+        candidates,
+        key=lambda c: -hotness(c[1], c[2], c[3], (now - c[4]).total_seconds() / 3600),
+    )
+    return HotQuestions(questions, [c[0] for c in ranked])
 
 
 def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
@@ -179,6 +241,7 @@ def render_question(
             answers.append(post)
     answers.sort(key=lambda a: (a.pk != question.accepted_answer_id, -a.score, a.created_at))
     visitor = not user.is_authenticated
+    tags = list(question.tags.all())
     cards = [
         PostCard.for_viewer(user, post, my_votes, comments.get(post.pk))
         for post in [question, *answers]
@@ -193,7 +256,8 @@ def render_question(
     context = {
         "question": question,
         "question_card": cards[0],
-        "tags": list(question.tags.all()),
+        "tags": tags,
+        "related": related_questions(request, question, [t.name for t in tags]),
         "answers": cards[1:],
         "answer_form": answer_form or AnswerForm(visitor=visitor),
         "comment_parent": comment_parent,
@@ -226,6 +290,12 @@ def ask(request: HttpRequest) -> HttpResponse:
     visitor = not request.user.is_authenticated
     if visitor and not settings.MINDWELL_ANONYMOUS_POSTING:
         return redirect(f"{reverse('login')}?next={request.path}")
+    if request.method == "POST" and "check_similar" in request.POST:
+        # Without JavaScript: show questions like the title, keep what was typed, post nothing.
+        form = QuestionForm(initial=request.POST.dict(), visitor=visitor)
+        similar = similar_questions(request, request.POST.get("title", "")[:300])
+        context = {"form": form, "similar": similar, "checked": True}
+        return render(request, "qa/ask.html", ask_context(context))
     form = QuestionForm(request.POST or None, visitor=visitor)
     if request.method == "POST" and form.is_valid():
         question = actions.ask_question(
@@ -238,7 +308,18 @@ def ask(request: HttpRequest) -> HttpResponse:
         )
         return redirect(question)
     status = 400 if request.method == "POST" else 200
-    return render(request, "qa/ask.html", {"form": form}, status=status)
+    return render(request, "qa/ask.html", ask_context({"form": form}), status=status)
+
+
+def ask_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The ask form with its helpers: tags completed from a datalist, similar questions."""
+    form = context["form"]
+    form.fields["tags"].widget.attrs.update({"list": "tag-suggestions", "autocomplete": "off"})
+    form.fields["title"].widget.attrs.update({"autocomplete": "off"})
+    context["popular_tags"] = Tag.objects.filter(question_count__gt=0).order_by(
+        "-question_count", "name"
+    )[:50]
+    return context
 
 
 @require_POST

@@ -63,9 +63,8 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client: Client, al
     link = re.search(r"http://testserver(/password-reset/\S+)", message.body).group(1)
     form_page = client.get(link, follow=True)
     assert "Choose a new password" in form_page.content.decode()
-    client.post(form_page.redirect_chain[-1][0], {
-        "new_password1": "another careful passphrase", "new_password2": "another careful passphrase",
-    })  # fmt: skip
+    new = "another careful passphrase"
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     alice.refresh_from_db()
     assert alice.check_password("another careful passphrase")
 

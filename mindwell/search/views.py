@@ -1,0 +1,185 @@
+"""The search page, similar questions while asking, and related questions under a question."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, overload
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from mindwell.qa.forms import TAG_RE
+from mindwell.qa.models import Category, Post, Tag
+from mindwell.search import query as search_query
+from mindwell.search.engine import Engine, Filters, engine
+from mindwell.search.forms import SearchForm
+from mindwell.search.query import Query
+
+SIMILAR_LIMIT = 5
+RELATED_LIMIT = 5
+
+
+class Results(Sequence[int]):
+    """Matching question ids, counted and fetched a page at a time, for Django's Paginator."""
+
+    def __init__(
+        self, engine: Engine, query: Query, filters: Filters, sort: str, page: tuple[int, int]
+    ) -> None:
+        self.engine, self.query, self.filters, self.sort = engine, query, filters, sort
+        self.size, self.number = page
+        self._count: int | None = None
+        self._page: tuple[int, list[int]] | None = None  # (offset, ids) fetched with the count
+
+    def count(self, value: Any = None) -> int:  # type: ignore[override]
+        if self._count is None:
+            # The page asked for and the total come from one query; a page past the
+            # end needs a second one, for the count, and Paginator then asks for the last.
+            offset = (self.number - 1) * self.size
+            total, ids = self.engine.search_page(
+                self.query, self.filters, self.sort, self.size, offset
+            )
+            self._page = (offset, ids)
+            self._count = (
+                total if total is not None else self.engine.count(self.query, self.filters)
+            )
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, int):
+            return self.engine.search(self.query, self.filters, self.sort, 1, index)[0]
+        start, stop = index.start or 0, index.stop
+        if stop is None or stop <= start:
+            return []
+        if self._page is not None and self._page[0] == start:
+            return self._page[1][: stop - start]
+        return self.engine.search(self.query, self.filters, self.sort, stop - start, start)
+
+
+def questions_in_order(request: HttpRequest, ids: list[int]) -> list[Post]:
+    """The questions with these ids that this viewer may see, in the order given."""
+    if not ids:
+        return []
+    posts = (
+        Post.objects.visible_to(request.user)
+        .questions()
+        .filter(pk__in=ids)
+        .select_related("author", "category")
+        .prefetch_related("tags")
+    )
+    by_id = {post.pk: post for post in posts}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    data = request.GET.copy()
+    # NUL bytes mean nothing in a search; drop them rather than refuse the query.
+    data["q"] = data.get("q", "").replace("\x00", "")
+    form = SearchForm(data)
+    context: dict[str, Any] = {"form": form, "searched": False, "header_search": data["q"][:200]}
+    if not form.is_valid():
+        return render(request, "search/search.html", context, status=400)
+    text = form.cleaned_data["q"]
+    query = search_query.parse(text)
+    sort = form.cleaned_data["sort"] or ("relevance" if query else "newest")
+    context.update(q=text, query=query, searched=bool(text))
+    if query:
+        index = engine()
+        number = request.GET.get("page", "1")
+        size = settings.MINDWELL_PAGE_SIZE
+        wanted = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
+        results = Results(index, query, form.filters(), sort, (size, wanted))
+        page = Paginator(results, size).get_page(number)
+        questions = questions_in_order(request, list(page.object_list))
+        snippets = index.snippets(query, [q.pk for q in questions])
+        context.update(
+            page=page,
+            results=[(q, snippets.get(q.pk, "")) for q in questions],
+            total=page.paginator.count,
+        )
+    if not context.get("results"):
+        context["categories"] = Category.objects.filter(parent=None)
+    return render(request, "search/search.html", context)
+
+
+def similar(request: HttpRequest) -> HttpResponse:
+    """Questions like the title being typed on the ask page (an htmx fragment)."""
+    title = request.GET.get("title", "")[:300]
+    checked = bool(search_query.any_words(title).terms)
+    return render(
+        request,
+        "search/_similar.html",
+        {"similar": similar_questions(request, title), "checked": checked},
+    )
+
+
+def similar_questions(request: HttpRequest, title: str) -> list[Post]:
+    query = search_query.any_words(title)
+    if not query.terms:
+        return []
+    return questions_in_order(request, engine().similar(query, SIMILAR_LIMIT))
+
+
+def related_questions(request: HttpRequest, question: Post, tags: list[str]) -> list[Post]:
+    """Up to five questions sharing words of the title, tags or the category.
+
+    The engine's candidates are cached briefly (ranking them reads many documents);
+    every view still reads them through `visible_to`, so a hidden question leaves
+    the list at once. The key changes with every edit, answer or comment.
+    """
+    key = f"related:{question.pk}:{question.last_activity_at.timestamp()}"
+    ids = cache.get(key)
+    if ids is None:
+        query = search_query.any_words(" ".join([question.title, *tags]), limit=16)
+        ids = engine().related(query, question.category_id, question.pk, RELATED_LIMIT * 2)
+        cache.set(key, ids, 600)
+    if not ids:
+        return []
+    posts = Post.objects.visible_to(request.user).questions().filter(pk__in=ids)
+    fields = ("pk", "kind", "title", "answer_count", "score", "accepted_answer_id")
+    by_id = {post.pk: post for post in posts.only(*fields)}
+    return [by_id[pk] for pk in ids if pk in by_id][:RELATED_LIMIT]
+
+
+def tag_suggestions(request: HttpRequest) -> HttpResponse:
+    """<option>s completing the last tag being typed, for the ask page's datalist.
+
+    The tags field holds several tags, so each option repeats the ones already
+    typed: the browser's datalist matches the field's whole value.
+    """
+    typed = request.GET.get("tags", "")[:250].lower().replace(",", " ")
+    done, _, last = typed.rpartition(" ")
+    done = " ".join(done.split())
+    if last and not TAG_RE.match(last):
+        return render(request, "search/_tag_options.html", {"suggestions": []})
+    tags = Tag.objects.filter(question_count__gt=0)
+    if last:
+        tags = tags.filter(name__startswith=last)
+    names = tags.order_by("-question_count", "name").values_list("name", flat=True)[:10]
+    suggestions = [f"{done} {name}".strip() for name in names if name not in done.split()]
+    return render(request, "search/_tag_options.html", {"suggestions": suggestions})
+
+
+ROBOTS = """User-agent: *
+Disallow: /search
+Disallow: /ask
+Disallow: /posts/
+Disallow: /login
+Disallow: /register
+Sitemap: {sitemap}
+"""
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap = request.build_absolute_uri(reverse("sitemap_index"))
+    return HttpResponse(ROBOTS.format(sitemap=sitemap), content_type="text/plain; charset=utf-8")

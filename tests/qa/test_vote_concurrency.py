@@ -1,0 +1,292 @@
+"""100 members vote on one answer at the same moment, through the real server.
+
+Each run is self-contained: a fresh data dir (and, for PostgreSQL, a fresh
+database), `mindwell migrate`, a seed made with the real actions, then
+`mindwell serve` (gunicorn, two worker processes with threads) and real HTTP
+requests from 100 threads at once. Afterwards the stored counters and points
+must be exact, a vote sent twice at once must count once, no request may have
+failed with a 5xx, and `mindwell recount` must find nothing to correct.
+"""
+
+import http.client
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MINDWELL = [sys.executable, "-c", "from mindwell.cli import main; main()"]
+VOTERS = 100
+TWICE = 25  # the first 25 voters send their up vote twice, both at once
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+ACCESS_OK = re.compile(r'" [1-4]\d\d \d+ "')  # gunicorn's access line of a non-5xx answer
+
+SEED = """
+import json, django
+django.setup()
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from mindwell.accounts.models import User
+from mindwell.qa import actions
+from mindwell.qa.models import Category
+
+def member(name):  # no password: hashing 102 of them would take over a minute
+    return User.objects.create_user(name, name.lower() + "@example.test", None)
+
+asker, author = member("Asker"), member("Author")
+voters = [member(f"Voter{n:03}") for n in range(VOTERS)]
+category = Category.objects.create(name="Couples", slug="couples")
+question = actions.ask_question(
+    author=asker, title="How do we stop arguing about money?", body="Every month, the same.",
+    category=category, tags=["money"],
+)
+answer = actions.post_answer(question=question, author=author, body="Make a budget together.")
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
+sessions = []
+for voter in voters:
+    session = SessionStore()
+    session[SESSION_KEY] = str(voter.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = voter.get_session_auth_hash()
+    session.create()
+    sessions.append(session.session_key)
+print(json.dumps({"answer": answer.pk, "sessions": sessions}))
+"""
+
+READ = """
+import json, django
+from collections import Counter
+django.setup()
+from django.conf import settings
+from django.db.models import Sum
+from mindwell.accounts.models import PointsEntry, User
+from mindwell.qa.models import Post, Vote
+
+answer = Post.objects.get(kind="A")
+base = settings.MINDWELL_POINTS["base"]
+entries = PointsEntry.objects.values("user_id").annotate(t=Sum("delta"))
+ledger = dict(entries.values_list("user_id", "t"))
+print(json.dumps({
+    "answer": [answer.upvotes, answer.downvotes, answer.score],
+    "votes": Vote.objects.filter(post=answer, value=1).count(),
+    "points": {u.display_name: u.points for u in User.objects.all()},
+    "off_ledger": [u.display_name for u in User.objects.all()
+                   if u.points != base + ledger.get(u.pk, 0)],
+    "vote_cast_entries": dict(Counter(PointsEntry.objects.filter(reason="vote cast")
+                                      .values_list("user__display_name", flat=True))),
+}))
+"""
+
+
+def python(env: dict[str, str], code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def mindwell(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [*MINDWELL, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def clean_env(data_dir: Path) -> dict[str, str]:
+    """This machine's environment without anything that would point Mindwell elsewhere."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("MINDWELL_")
+        and key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "ALLOWED_HOSTS", "SECRET_KEY"}
+    }
+    env.update(
+        MINDWELL_DATA_DIR=str(data_dir),
+        DJANGO_SETTINGS_MODULE="mindwell.settings",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def postgres_server() -> str:
+    """The PostgreSQL server the suite uses (DATABASE_URL's), else the local default."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def site_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of a brand-new, migrated site on one database."""
+    env = clean_env(tmp_path / "data")
+    if request.param == "sqlite":
+        mindwell(env, "migrate", "--no-input")
+        yield env
+        return
+    server = postgres_server()
+    admin_url = with_database(server, "postgres")
+    name = f"mindwell_votes_{secrets.token_hex(6)}"
+    try:
+        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"PostgreSQL is not reachable at {admin_url}: {error}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            env["DATABASE_URL"] = with_database(server, name)
+            mindwell(env, "migrate", "--no-input")
+            yield env
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(port: int, path: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def post_vote(port: int, answer: int, session: str) -> int:
+    """One up vote as a browser sends it, without following the redirect."""
+    token = secrets.token_hex(16)  # any 32 letters and digits, if cookie and header agree
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(
+            "POST",
+            f"/posts/{answer}/vote",
+            body="vote=up",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"sessionid={session}; csrftoken={token}",
+                "X-CSRFToken": token,
+                "Accept": "text/html",
+            },
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+class Server:
+    """`mindwell serve` in its own process group, with its output in a file."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [*MINDWELL, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+                + ["--workers", "2"],
+                env=env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_until_up(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"the server exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                if get(self.port, "/") == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"the server did not answer within {timeout} s:\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-5000:]
+
+    def problems(self) -> str:
+        """The log without the access lines of requests that went well: errors and tracebacks."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return "\n".join(line for line in lines if not ACCESS_OK.search(line))[-8000:]
+
+
+def test_100_members_voting_at_once_are_each_counted_exactly_once(
+    site_env: dict[str, str], tmp_path: Path
+) -> None:
+    seed = json.loads(python(site_env, f"VOTERS = {VOTERS}\n{SEED}"))
+    answer, sessions = seed["answer"], seed["sessions"]
+    # The doubles side by side, so that both copies are in the server at the same moment.
+    requests = [copy for session in sessions[:TWICE] for copy in (session, session)]
+    requests += sessions[TWICE:]
+
+    server = Server(site_env, tmp_path / "server.log")
+    try:
+        server.wait_until_up()
+        start = threading.Barrier(len(requests))
+
+        def vote(session: str) -> int:
+            start.wait(timeout=30)
+            return post_vote(server.port, answer, session)
+
+        with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+            statuses = Counter(pool.map(vote, requests))
+    finally:
+        server.stop()
+
+    assert not [status for status in statuses if status >= 500], (statuses, server.problems())
+    assert statuses == {302: len(requests)}, (statuses, server.problems())
+
+    stored = json.loads(python(site_env, READ))
+    assert stored["answer"] == [VOTERS, 0, VOTERS]  # upvotes, downvotes, score
+    assert stored["votes"] == VOTERS
+    # 100 + 10 x (4 for answering + up votes: 2 each, capped at 20)
+    assert stored["points"]["Author"] == 340
+    assert stored["points"]["Asker"] == 120
+    voters = {name: points for name, points in stored["points"].items() if name.startswith("Voter")}
+    assert voters == {f"Voter{n:03}": 110 for n in range(VOTERS)}
+    # A vote sent twice at once is one vote: one ledger entry for casting it.
+    assert stored["vote_cast_entries"] == {f"Voter{n:03}": 1 for n in range(VOTERS)}
+    assert stored["off_ledger"] == []
+
+    report = mindwell(site_env, "recount")
+    assert "Corrected: 0 posts, 0 categories, 0 tags, 0 members' points." in report, report
