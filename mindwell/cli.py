@@ -14,4 +14,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mindwell.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    argv = list(sys.argv)
+    names = [2] if argv[1:2] == ["help"] else [1]
+    for i in names:
+        if len(argv) > i and not argv[i].startswith("-"):
+            argv[i] = argv[i].replace("-", "_")
+    execute_from_command_line(argv)

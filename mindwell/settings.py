@@ -82,6 +82,7 @@ SITE_NAME = env_str("MINDWELL_SITE_NAME", "Mindwell")
 INSTALLED_APPS = [
     "mindwell.accounts",
     "mindwell.qa",
+    "mindwell.safety",
     "mindwell.search",
     "mindwell.server",
     "django.contrib.auth",
