@@ -27,6 +27,7 @@ from mindwell.qa import actions, permissions
 from mindwell.qa.forms import AnswerForm, CommentForm, EditForm, QuestionForm
 from mindwell.qa.models import Category, Post, Revision, Tag, Vote
 from mindwell.qa.permissions import Viewer
+from mindwell.safety.views import check_in
 from mindwell.search.views import related_questions, similar_questions
 
 SORTS = {
@@ -64,7 +65,7 @@ def get_post(request: HttpRequest, pk: int) -> Post:
     try:
         return (
             Post.objects.visible_to(request.user)
-            .select_related("category", "question__category", "author")
+            .select_related("category", "question__category", "author", "screening")
             .get(pk=pk)
         )
     except Post.DoesNotExist:
@@ -157,7 +158,7 @@ def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespon
     question = (
         Post.objects.visible_to(request.user)
         .filter(pk=pk, kind=Post.Kind.QUESTION)
-        .select_related("author", "edited_by", "category__parent")
+        .select_related("author", "edited_by", "category__parent", "screening")
         .first()
     )
     if question is None:
@@ -222,7 +223,7 @@ def render_question(
     thread = list(
         Post.objects.visible_to(user)
         .filter(question=question)
-        .select_related("author", "edited_by")
+        .select_related("author", "edited_by", "screening")
         .order_by("created_at")
     )
     my_votes: dict[int, int] = {}
@@ -298,6 +299,11 @@ def ask(request: HttpRequest) -> HttpResponse:
         return render(request, "qa/ask.html", ask_context(context))
     form = QuestionForm(request.POST or None, visitor=visitor)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if held := check_in(
+            request, kind="question", title=data["title"], body=data["body"], back_url=request.path
+        ):
+            return held
         question = actions.ask_question(
             author=member(request),
             title=form.cleaned_data["title"],
@@ -330,6 +336,9 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnswerForm(request.POST, visitor=visitor)
     if not form.is_valid():
         return render_question(request, question, answer_form=form, status=400)
+    back_url = f"{question.get_absolute_url()}#your-answer"
+    if held := check_in(request, kind="answer", body=form.cleaned_data["body"], back_url=back_url):
+        return held
     new = actions.post_answer(
         question=question,
         author=member(request),
@@ -352,6 +361,9 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
         return render_question(
             request, question, comment_form=form, comment_parent=parent.pk, status=400
         )
+    back_url = f"{question.get_absolute_url()}#post-{parent.pk}"
+    if held := check_in(request, kind="comment", body=form.cleaned_data["body"], back_url=back_url):
+        return held
     new = actions.post_comment(
         parent=parent,
         author=member(request),

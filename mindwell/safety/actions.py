@@ -1,0 +1,33 @@
+"""Writes of the safety app: qa's actions call these inside their own transactions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from mindwell.safety import screening as screening_module
+from mindwell.safety.models import Screening
+
+if TYPE_CHECKING:
+    from mindwell.qa.models import Post
+
+
+def screened_text(title: str, body: str) -> str:
+    """What is screened: a question's title and body, or an answer's or comment's body."""
+    return f"{title}\n\n{body}" if title.strip() else body
+
+
+def record_screening(post: Post, screening: screening_module.Screening) -> Screening:
+    """Store what screening found in the post's current text, replacing what it found before."""
+    record, _ = Screening.objects.update_or_create(
+        post=post,
+        defaults={
+            "label": screening.label,
+            "score": screening.score,
+            "matched": list(screening.matched),
+            "method_detail": screening.method_detail,
+            "screened_at": timezone.now(),
+        },
+    )
+    return record
