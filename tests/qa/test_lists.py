@@ -103,3 +103,11 @@ def test_short_points_next_to_authors(client: Client, category):
     sam = make_user("Sam", points=6_500)
     ask(sam, category, "A question from a long-time member")
     assert "(6.5k points)" in client.get("/questions/").content.decode()
+
+
+def test_page_links_keep_the_chosen_sort(client: Client, alice, category, settings):
+    settings.MINDWELL_PAGE_SIZE = 5
+    for n in range(7):
+        ask(alice, category, f"Numbered question {n:02d}")
+    page = client.get("/questions/?sort=votes").content.decode()
+    assert 'href="?sort=votes&amp;page=2"' in page
