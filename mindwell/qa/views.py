@@ -166,6 +166,7 @@ def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespon
     if slug != question.slug:
         return HttpResponseRedirect(question.get_absolute_url())
     actions.record_view(question)
+    question.views += 1  # the page counts the view it is showing
     return render_question(request, question)
 
 

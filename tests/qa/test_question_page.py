@@ -77,9 +77,10 @@ def test_an_answer_link_leads_into_its_question(client: Client, question, answer
 
 def test_viewing_counts_a_view(client: Client, question):
     client.get(question.get_absolute_url())
-    client.get(question.get_absolute_url())
+    page = client.get(question.get_absolute_url()).content.decode()
     question.refresh_from_db()
     assert question.views == 2
+    assert "· 2 views" in page
 
 
 def test_hidden_question_is_a_404_for_readers_but_visible_to_moderators(
