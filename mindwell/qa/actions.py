@@ -18,8 +18,7 @@ from mindwell.accounts.models import User
 from mindwell.qa import permissions, points
 from mindwell.qa.markdown import render_markdown
 from mindwell.qa.models import Category, Post, Revision, Tag, Vote
-from mindwell.safety.actions import record_screening, screened_text
-from mindwell.safety.screening import screen
+from mindwell.safety.actions import screen_post
 from mindwell.search import index as search_index
 
 PUBLISHED = Post.State.PUBLISHED
@@ -74,7 +73,7 @@ def ask_question(
         )
         _set_tags(question, tags)
         _record_revision(question, author, note="asked")
-        record_screening(question, screen(screened_text(question.title, question.body)))
+        screen_post(question)
         if question.state == PUBLISHED:
             _count_question(question, +1)
         search_index.refresh_question(question.pk)
@@ -106,7 +105,7 @@ def post_answer(
             question=question,
         )
         _record_revision(answer, author, note="answered")
-        record_screening(answer, screen(answer.body))
+        screen_post(answer)
         Post.objects.filter(pk=question.pk).update(
             answer_count=F("answer_count") + 1, last_activity_at=answer.created_at
         )
@@ -139,7 +138,7 @@ def post_comment(
             question=question,
         )
         _record_revision(comment, author, note="commented")
-        record_screening(comment, screen(comment.body))
+        screen_post(comment)
         Post.objects.filter(pk=question.pk).update(last_activity_at=comment.created_at)
         search_index.refresh_question(question.pk)
     return comment
@@ -174,7 +173,7 @@ def edit_post(
             if counted:
                 _count_question(post, +1)
         _record_revision(post, editor, note=note or "edited")
-        record_screening(post, screen(screened_text(post.title, post.body)))
+        screen_post(post)
         Post.objects.filter(pk=post.question_id or post.pk).update(last_activity_at=now)
         search_index.refresh_question(post.question_id or post.pk)
     return post

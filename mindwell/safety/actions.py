@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from mindwell.safety import screening as screening_module
 from mindwell.safety.models import Screening
+from mindwell.safety.screening import screen
 
 if TYPE_CHECKING:
     from mindwell.qa.models import Post
@@ -18,8 +18,9 @@ def screened_text(title: str, body: str) -> str:
     return f"{title}\n\n{body}" if title.strip() else body
 
 
-def record_screening(post: Post, screening: screening_module.Screening) -> Screening:
-    """Store what screening found in the post's current text, replacing what it found before."""
+def screen_post(post: Post) -> Screening:
+    """Screen the post's current text and store what was found, replacing the last finding."""
+    screening = screen(screened_text(post.title, post.body))
     record, _ = Screening.objects.update_or_create(
         post=post,
         defaults={
