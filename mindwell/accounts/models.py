@@ -69,10 +69,6 @@ class User(AbstractBaseUser):
         return reverse("user_profile", args=[self.pk])
 
     @property
-    def is_staff(self) -> bool:
-        return self.level >= Level.ADMIN
-
-    @property
     def is_moderator(self) -> bool:
         return self.level >= Level.MODERATOR
 

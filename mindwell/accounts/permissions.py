@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 
 from mindwell.accounts.models import CategoryLevel, Level
 
@@ -69,10 +68,3 @@ def refusal(user: User | AnonymousUser, name: str, category: Category | None = N
 
 def has_privilege(user: User | AnonymousUser, name: str, category: Category | None = None) -> bool:
     return refusal(user, name, category) is None
-
-
-def check_privilege(
-    user: User | AnonymousUser, name: str, category: Category | None = None
-) -> None:
-    if (reason := refusal(user, name, category)) is not None:
-        raise PermissionDenied(reason)

@@ -2,7 +2,6 @@ import re
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from mindwell.qa.models import Category
@@ -166,7 +165,3 @@ class EditForm(forms.Form):
         if not is_question:
             del self.fields["title"]
             del self.fields["tags"]
-
-
-def visitors_may_post() -> bool:
-    return bool(settings.MINDWELL_ANONYMOUS_POSTING)

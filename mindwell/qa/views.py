@@ -108,7 +108,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
         sort = "newest"
     questions = question_list_queryset(request)
     if sort == "unanswered":
-        questions = questions.filter(answer_count=0)
+        questions = questions.unanswered()
     elif sort == "unselected":
         questions = questions.filter(accepted_answer__isnull=True)
     elif sort in ("week", "month"):
