@@ -18,6 +18,14 @@ class Level(models.IntegerChoices):
     SUPER = 120, "super admin"
 
 
+class WarningPreference(models.TextChoices):
+    """How a member wants posts with content warnings shown."""
+
+    COLLAPSE = "collapse", "collapse them until I choose to show them"
+    SHOW = "show", "always show them"
+    HIDE = "hide", "hide them from lists"
+
+
 class UserManager(BaseUserManager["User"]):
     def create_user(
         self, display_name: str, email: str, password: str | None = None, **fields: object
@@ -48,6 +56,16 @@ class User(AbstractBaseUser):
     level = models.PositiveSmallIntegerField(choices=Level.choices, default=Level.BASIC)
     date_joined = models.DateTimeField(default=timezone.now)
     is_active = models.BooleanField(default=True)
+    # ISO 3166 alpha-2, chosen by the member; picks the helplines they are shown.
+    country = models.CharField(max_length=2, blank=True)
+    # Notification emails go only to a confirmed address.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    content_warnings = models.CharField(
+        max_length=10, choices=WarningPreference.choices, default=WarningPreference.COLLAPSE
+    )
+    # Suspended or blocked members can read but not post, vote or flag.
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    blocked_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

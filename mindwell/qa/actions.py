@@ -3,6 +3,7 @@
 Each runs in one transaction, keeps the stored counters (scores, answer counts,
 category and tag counts, points) right with F() updates in that transaction,
 and leaves the flow readable top to bottom: no signals, no save() overrides.
+What follows a write (notifications, cache versions) is listed in `qa.events`.
 Views (HTML and, later, the API) validate input first and then call these.
 """
 
@@ -15,7 +16,8 @@ from django.utils import timezone
 
 from mindwell.accounts.actions import PointsChange, change_points
 from mindwell.accounts.models import User
-from mindwell.qa import permissions, points
+from mindwell.qa import events, permissions, points
+from mindwell.qa.events import Event
 from mindwell.qa.markdown import render_markdown
 from mindwell.qa.models import Category, Post, Revision, Tag, Vote
 from mindwell.safety.actions import screen_post
@@ -78,6 +80,7 @@ def ask_question(
             _count_question(question, +1)
         search_index.refresh_question(question.pk)
         change_points(points.difference([], points.units_of(question)))
+        events.happened(Event(events.Kind.ASKED, question, author))
     return question
 
 
@@ -111,6 +114,7 @@ def post_answer(
         )
         search_index.refresh_question(question.pk)
         change_points(points.difference([], points.units_of(answer, question)))
+        events.happened(Event(events.Kind.ANSWERED, answer, author))
     return answer
 
 
@@ -141,6 +145,7 @@ def post_comment(
         screen_post(comment)
         Post.objects.filter(pk=question.pk).update(last_activity_at=comment.created_at)
         search_index.refresh_question(question.pk)
+        events.happened(Event(events.Kind.COMMENTED, comment, author))
     return comment
 
 
@@ -176,6 +181,7 @@ def edit_post(
         screen_post(post)
         Post.objects.filter(pk=post.question_id or post.pk).update(last_activity_at=now)
         search_index.refresh_question(post.question_id or post.pk)
+        events.happened(Event(events.Kind.EDITED, post, editor))
     return post
 
 
@@ -238,6 +244,7 @@ def cast_vote(*, post: Post, user: User, value: int) -> Post:
                 )
             )
         change_points(points.difference([], changes))
+        events.happened(Event(events.Kind.VOTED, post, user))
     return post
 
 
@@ -263,6 +270,7 @@ def select_answer(*, question: Post, answer: Post | None, user: User) -> Post:
         question.save(update_fields=["accepted_answer"])
         after = points.selection_units(question, answer) if answer else []
         change_points(points.difference(before, after))
+        events.happened(Event(events.Kind.SELECTED, question, user))
     return question
 
 
@@ -294,6 +302,7 @@ def set_post_state(*, post: Post, state: str, actor: User) -> Post:
                 Post.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + step)
         search_index.refresh_question(post.question_id or post.pk)
         change_points(points.difference(before, after))
+        events.happened(Event(events.Kind.STATE_CHANGED, post, actor))
     return post
 
 

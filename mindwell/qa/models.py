@@ -24,6 +24,24 @@ if TYPE_CHECKING:
     from mindwell.accounts.models import User
 
 
+class Professionals(models.TextChoices):
+    """What a category asks of its answerers' verification as professionals."""
+
+    ANYONE = "", "anyone may answer"
+    HIGHLIGHT = "highlight", "highlight verified professionals"
+    REQUIRE = "require", "only verified professionals may answer"
+
+
+class ContentWarning(models.TextChoices):
+    SUICIDE = "suicide"
+    SELF_HARM = "self-harm"
+    ABUSE = "abuse"
+    EATING = "eating", "eating disorders"
+    SUBSTANCES = "substances", "substance use"
+    GRIEF = "grief"
+    OTHER = "other"
+
+
 class Category(models.Model):
     """Two levels at most: a top category (Relationships) and its children (Couples)."""
 
@@ -35,6 +53,12 @@ class Category(models.Model):
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
     question_count = models.PositiveIntegerField(default=0)
+    # Supportive mode: no down-votes and no scores shown, for categories where
+    # people share personal experiences.
+    supportive = models.BooleanField(default=False)
+    professionals = models.CharField(
+        max_length=10, choices=Professionals.choices, default=Professionals.ANYONE, blank=True
+    )
 
     class Meta:
         ordering = ["position", "name"]
@@ -125,6 +149,17 @@ class Post(models.Model):
     # Only for sending this visitor notifications about this post; never shown.
     anon_email = models.EmailField(blank=True)
     notify_by_email = models.BooleanField(default=False)
+    # A member who chose "hide my name on this post": author is kept (points,
+    # their own data export) but the identity gate shows "anonymous" to others.
+    anonymous = models.BooleanField(default=False)
+    # The address the post came from, for moderators blocking abusive anonymous
+    # posting; never shown to other users.
+    author_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    # Space-separated ContentWarning values chosen by the author ("" for none).
+    content_warnings = models.CharField(max_length=100, blank=True)
+    members_only = models.BooleanField(default=False)  # hidden from visitors and crawlers
+    noindex = models.BooleanField(default=False)  # "don't show in search engines"
 
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -138,8 +173,14 @@ class Post(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now)
 
     state = models.CharField(max_length=10, choices=State.choices, default=State.PUBLISHED)
+    # Why a moderator hid or held the post, shown to its author.
+    state_reason = models.CharField(max_length=200, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=200, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    comments_locked = models.BooleanField(default=False)
 
     views = models.PositiveIntegerField(default=0)
     score = models.IntegerField(default=0)
