@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "mindwell.moderation",
     "mindwell.notify",
     "mindwell.professionals",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -95,6 +96,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django.forms",  # Django's widget templates, for FORM_RENDERER below
 ]
 
 MIDDLEWARE = [
@@ -105,11 +109,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "mindwell.accounts.security.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "mindwell.server.middleware.WroteMiddleware",
 ]
 
 ROOT_URLCONF = "mindwell.urls"
+# Forms render with the site's templates, so a field can have a template of ours
+# (the anti-spam honeypot and challenge, in templates/accounts/security/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "mindwell.wsgi.application"
 
 TEMPLATES = [
@@ -124,10 +134,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "mindwell.qa.context_processors.site",
+                "mindwell.moderation.context_processors.moderation",
             ],
             "builtins": [
                 "django.contrib.humanize.templatetags.humanize",
                 "mindwell.qa.templatetags.qa",
+                "mindwell.professionals.templatetags.professionals",
             ],
         },
     },
@@ -164,6 +176,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -173,7 +186,16 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+# Whole pages for visitors, kept under versions that every write bumps
+# (mindwell/qa/pagecache.py). The cache must be shared by every process that
+# serves or writes, so it is on by default only with Redis.
+MINDWELL_PAGE_CACHE = env_bool("MINDWELL_PAGE_CACHE", bool(REDIS_URL))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["mindwell.accounts.backends.EmailOrNameBackend"]
@@ -213,6 +235,26 @@ else:
         }
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mindwell <noreply@localhost>")
+
+# Background work (notification emails) through Django's tasks framework. The
+# database backend keeps tasks in the database itself, so a task is written in
+# the same transaction as the post that causes it and survives restarts.
+# MINDWELL_TASKS_BACKEND names another backend class (e.g. a Redis one).
+TASKS = {
+    "default": {
+        "BACKEND": env_str("MINDWELL_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+# Links in emails need the site's public address.
+SITE_URL = env_str("MINDWELL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Notification emails: attempts before a delivery is marked failed, the first
+# retry delay (doubled each time), and how long a worker may hold a delivery
+# before another worker takes it over (a worker that died mid-send).
+MINDWELL_NOTIFY_ATTEMPTS = env_int("MINDWELL_NOTIFY_ATTEMPTS", 6, minimum=1)
+MINDWELL_NOTIFY_RETRY_SECONDS = env_int("MINDWELL_NOTIFY_RETRY_SECONDS", 30, minimum=0)
+MINDWELL_NOTIFY_LEASE_SECONDS = env_int("MINDWELL_NOTIFY_LEASE_SECONDS", 300, minimum=1)
+# `mindwell serve` starts a task worker beside the web server.
+MINDWELL_SERVE_WORKER = env_bool("MINDWELL_SERVE_WORKER", True)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
@@ -265,6 +307,30 @@ LOGGING = {
 # Visitors who are not logged in may ask, answer and comment, as on Question2Answer.
 MINDWELL_ANONYMOUS_POSTING = env_bool("MINDWELL_ANONYMOUS_POSTING", True)
 MINDWELL_PAGE_SIZE = env_int("MINDWELL_PAGE_SIZE", 20, minimum=1)
+# Answers that name medication doses or diagnose the asker are always marked
+# with a note; with this on they also wait for a moderator, unless written by a
+# verified professional.
+MINDWELL_HOLD_MEDICAL_ADVICE = env_bool("MINDWELL_HOLD_MEDICAL_ADVICE", False)
+
+# Moderation. These are defaults: admins can change them on the site settings
+# page (stored in moderation.SiteSetting), which then wins.
+MINDWELL_WELCOME = env_str(
+    "MINDWELL_WELCOME",
+    "Welcome to Mindwell, where you can ask questions about relationships and mental health",
+)
+MINDWELL_FLAGS_TO_HIDE = env_int("MINDWELL_FLAGS_TO_HIDE", 3, minimum=1)
+# Hold new posts for approval: by visitors who are not logged in; by members
+# under N points (0: off); with more than N links (empty: off).
+MINDWELL_HOLD_ANONYMOUS = env_bool("MINDWELL_HOLD_ANONYMOUS", False)
+MINDWELL_HOLD_UNDER_POINTS = env_int("MINDWELL_HOLD_UNDER_POINTS", 0)
+MINDWELL_HOLD_OVER_LINKS = (
+    env_int("MINDWELL_HOLD_OVER_LINKS", 0) if os.environ.get("MINDWELL_HOLD_OVER_LINKS") else None
+)
+# Deleted posts are removed for good by `mindwell purge-deleted` after this many days.
+MINDWELL_PURGE_AFTER_DAYS = env_int("MINDWELL_PURGE_AFTER_DAYS", 30, minimum=1)
+# Crisis care: moderators are alerted at once when someone may be at risk; if none
+# responds within this many minutes, `mindwell safety_escalate` alerts the admins.
+MINDWELL_CRISIS_RESPONSE_MINUTES = env_int("MINDWELL_CRISIS_RESPONSE_MINUTES", 30, minimum=1)
 
 # Points, with Question2Answer's scheme and defaults: points = base + multiple x
 # (the sum below). Each number can be set with MINDWELL_POINTS_<NAME>, e.g.
@@ -328,3 +394,36 @@ MINDWELL_PERMISSIONS = {
 # The display name is unique case-insensitively (a functional unique constraint
 # on Lower(display_name)), which Django's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# --- Anti-abuse and account security (docs/design.md, "Anti-abuse and account security")
+# Rate limits per hour, Question2Answer 1.8's defaults. Set each with
+# MINDWELL_LIMIT_USER_<NAME> or MINDWELL_LIMIT_IP_<NAME>, e.g. MINDWELL_LIMIT_IP_LOGINS=50.
+# They hold across app processes only with a shared cache (REDIS_URL).
+MINDWELL_LIMITS = {
+    scope: {
+        name: env_int(f"MINDWELL_LIMIT_{scope.upper()}_{name.upper()}", default)
+        for name, default in defaults.items()
+    }
+    for scope, defaults in {
+        "user": {"questions": 10, "answers": 25, "comments": 20, "votes": 300, "flags": 5},
+        "ip": {"questions": 20, "answers": 50, "comments": 40, "votes": 600, "flags": 10,
+               "logins": 20, "registrations": 5},
+    }.items()
+}  # fmt: skip
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts
+# only the connection's address (REMOTE_ADDR).
+MINDWELL_PROXY_COUNT = env_int("MINDWELL_PROXY_COUNT", 0)
+# Failed logins for one account before it is locked for MINDWELL_LOGIN_LOCKOUT_MINUTES.
+MINDWELL_LOGIN_FAILURES = env_int("MINDWELL_LOGIN_FAILURES", 5, minimum=1)
+MINDWELL_LOGIN_LOCKOUT_MINUTES = env_int("MINDWELL_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Anti-spam: a proof-of-work challenge (ALTCHA) on visitors' posts and registration,
+# at most MINDWELL_NEW_MEMBER_LINKS links per post from visitors and from members who
+# joined less than MINDWELL_NEW_MEMBER_DAYS ago, and the same text refused twice within
+# MINDWELL_DUPLICATE_MINUTES.
+MINDWELL_SPAM_CHALLENGE = env_bool("MINDWELL_SPAM_CHALLENGE", True)
+MINDWELL_NEW_MEMBER_DAYS = env_int("MINDWELL_NEW_MEMBER_DAYS", 7)
+MINDWELL_NEW_MEMBER_LINKS = env_int("MINDWELL_NEW_MEMBER_LINKS", 2)
+MINDWELL_DUPLICATE_MINUTES = env_int("MINDWELL_DUPLICATE_MINUTES", 10)
+# Moderators and admins must set up two-factor authentication before moderating.
+MINDWELL_REQUIRE_2FA_FOR_MODERATORS = env_bool("MINDWELL_REQUIRE_2FA_FOR_MODERATORS", False)
+OTP_TOTP_ISSUER = SITE_NAME

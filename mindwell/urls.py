@@ -1,6 +1,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from mindwell.moderation import antispam
 from mindwell.search import feeds
 from mindwell.search.sitemaps import SITEMAPS
 from mindwell.search.views import robots_txt
@@ -9,6 +10,10 @@ urlpatterns = [
     path("", include("mindwell.qa.urls")),
     path("", include("mindwell.search.urls")),
     path("", include("mindwell.accounts.urls")),
+    path("", include("mindwell.moderation.urls")),
+    path("", include("mindwell.notify.urls")),
+    path("", include("mindwell.safety.urls")),
+    path("antispam/challenge", antispam.challenge, name="antispam_challenge"),
     path("feeds/questions.atom", feeds.QuestionFeed(), name="feed_questions"),
     path("feeds/categories/<slug:slug>.atom", feeds.CategoryFeed(), name="feed_category"),
     path("feeds/tags/<str:name>.atom", feeds.TagFeed(), name="feed_tag"),

@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from mindwell.accounts.models import Level, User
@@ -12,6 +13,15 @@ PASSWORD = "a long and careful passphrase"
 
 # Tests create many members; the production hasher is slow on purpose, this one is not.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The anti-spam proof of work needs a browser to solve it: tests that post as visitors
+# would all need one. tests/limits turn it on where it is what is tested.
+settings.MINDWELL_SPAM_CHALLENGE = False
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    """Rate-limit counts, lockouts and duplicate guards live in the cache: none carry over."""
+    cache.clear()
 
 
 def make_user(name: str, level: int = Level.BASIC, points: int | None = None) -> User:

@@ -128,3 +128,22 @@ class CategoryLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{Level(self.level).label} in category {self.category_id}"
+
+
+class MemberSession(models.Model):
+    """One browser a member is logged in on, for their sessions page and "log out everywhere".
+
+    Django's session table cannot be searched by member, so login writes this row
+    beside the session. Only a summary is kept: the browser and the network with
+    its last part hidden, never the full address or user-agent string.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="member_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    browser = models.CharField(max_length=60, blank=True)  # "Firefox on Linux"
+    network = models.CharField(max_length=60, blank=True)  # "203.0.113.x"
+
+    def __str__(self) -> str:
+        return f"{self.browser or 'session'} of user {self.user_id}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils import timezone
 
 from mindwell.accounts.models import CategoryLevel, Level
 
@@ -54,6 +55,8 @@ def refusal(user: User | AnonymousUser, name: str, category: Category | None = N
         return f"Log in to {action}."
     if not user.is_active:
         return f"Your account cannot {action}."
+    if standing := standing_refusal(user):
+        return standing
     if level_in(user, category) >= required_level:
         return None
     if points is not None and user.points >= points:
@@ -64,6 +67,18 @@ def refusal(user: User | AnonymousUser, name: str, category: Category | None = N
     return (
         f"You need {points:,} points to {action} (you have {user.points:,}), or level {level_name}."
     )
+
+
+def standing_refusal(user: User | AnonymousUser) -> str | None:
+    """Blocked and suspended members can read but not post, vote or flag."""
+    if not user.is_authenticated:
+        return None
+    if user.blocked_at is not None:
+        return "Your account is blocked: you can read, but not post or vote."
+    if user.suspended_until is not None and user.suspended_until > timezone.now():
+        until = timezone.localtime(user.suspended_until).strftime("%-d %B %Y, %H:%M %Z")
+        return f"Your account is suspended until {until}: you can read, but not post or vote."
+    return None
 
 
 def has_privilege(user: User | AnonymousUser, name: str, category: Category | None = None) -> bool:

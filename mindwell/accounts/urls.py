@@ -1,12 +1,16 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from mindwell.accounts import views
 
 urlpatterns = [
     path("register", views.register, name="register"),
-    path("login", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login", views.LoginView.as_view(), name="login"),
+    path("login/code", views.two_factor_verify, name="two_factor_verify"),
+    path("account/security", views.account_security, name="account_security"),
+    path("account/two-factor", views.two_factor, name="two_factor"),
+    path("account/sessions/end-others", views.log_out_elsewhere, name="log_out_elsewhere"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset",
@@ -28,8 +32,13 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("email/confirm/<str:token>", views.confirm_email, name="confirm_email"),
     path("users/", views.user_list, name="user_list"),
     path("users/<int:pk>/", views.profile, name="user_profile"),
     path("users/<int:pk>/points", views.points_history, name="points_history"),
     path("users/<int:pk>/level", views.set_level, name="set_level"),
+    path("settings", views.account_settings, name="account_settings"),
+    path("settings/export", views.export, name="account_export"),
+    path("settings/delete", views.delete, name="account_delete"),
+    path("", include("mindwell.professionals.urls")),
 ]

@@ -9,18 +9,23 @@ Views (HTML and, later, the API) validate input first and then call these.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from mindwell.accounts.actions import PointsChange, change_points
 from mindwell.accounts.models import User
-from mindwell.qa import events, permissions, points
+from mindwell.moderation.holds import hold_reason
+from mindwell.qa import events, pagecache, permissions, points
 from mindwell.qa.events import Event
 from mindwell.qa.markdown import render_markdown
-from mindwell.qa.models import Category, Post, Revision, Tag, Vote
+from mindwell.qa.models import Category, ContentWarning, Post, Revision, Tag, Vote
 from mindwell.safety.actions import screen_post
+from mindwell.safety.screening import Screening as Finding
 from mindwell.search import index as search_index
 
 PUBLISHED = Post.State.PUBLISHED
@@ -61,6 +66,12 @@ def ask_question(
     anon_name: str = "",
     anon_email: str = "",
     notify_by_email: bool = False,
+    screened: Finding | None = None,
+    anonymous: bool = False,
+    content_warnings: list[str] | None = None,
+    members_only: bool = False,
+    noindex: bool = False,
+    author_ip: str | None = None,
 ) -> Post:
     with transaction.atomic():
         question = _new_post(
@@ -72,10 +83,15 @@ def ask_question(
             notify_by_email,
             title=title.strip(),
             category=category,
+            **_options(author, anonymous, content_warnings),
+            members_only=members_only and author is not None,
+            noindex=noindex,
+            author_ip=author_ip,
         )
         _set_tags(question, tags)
         _record_revision(question, author, note="asked")
-        screen_post(question)
+        screen_post(question, screened)
+        _hold_if_needed(question)
         if question.state == PUBLISHED:
             _count_question(question, +1)
         search_index.refresh_question(question.pk)
@@ -92,11 +108,20 @@ def post_answer(
     anon_name: str = "",
     anon_email: str = "",
     notify_by_email: bool = False,
+    screened: Finding | None = None,
+    anonymous: bool = False,
+    content_warnings: list[str] | None = None,
+    author_ip: str | None = None,
 ) -> Post:
     with transaction.atomic():
-        question = Post.objects.select_for_update().get(pk=question.pk, kind=Post.Kind.QUESTION)
+        question = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .get(pk=question.pk, kind=Post.Kind.QUESTION)
+        )
         if question.state != PUBLISHED or question.is_closed:
             raise PermissionDenied("This question is not open for answers.")
+        permissions.check(permissions.answer_refusal(author, question))
         answer = _new_post(
             Post.Kind.ANSWER,
             body,
@@ -106,11 +131,16 @@ def post_answer(
             notify_by_email,
             parent=question,
             question=question,
+            **_options(author, anonymous, content_warnings),
+            author_ip=author_ip,
+            members_only=question.members_only,
         )
         _record_revision(answer, author, note="answered")
-        screen_post(answer)
+        screen_post(answer, screened)
+        _hold_if_needed(answer)
         Post.objects.filter(pk=question.pk).update(
-            answer_count=F("answer_count") + 1, last_activity_at=answer.created_at
+            answer_count=F("answer_count") + int(answer.state == PUBLISHED),
+            last_activity_at=answer.created_at,
         )
         search_index.refresh_question(question.pk)
         change_points(points.difference([], points.units_of(answer, question)))
@@ -126,6 +156,9 @@ def post_comment(
     anon_name: str = "",
     anon_email: str = "",
     notify_by_email: bool = False,
+    screened: Finding | None = None,
+    anonymous: bool = False,
+    author_ip: str | None = None,
 ) -> Post:
     if parent.is_comment:
         raise ValidationError("Comments go on a question or an answer.")
@@ -140,9 +173,13 @@ def post_comment(
             notify_by_email,
             parent=parent,
             question=question,
+            **_options(author, anonymous, None),
+            author_ip=author_ip,
+            members_only=question.members_only,
         )
         _record_revision(comment, author, note="commented")
-        screen_post(comment)
+        screen_post(comment, screened)
+        _hold_if_needed(comment)
         Post.objects.filter(pk=question.pk).update(last_activity_at=comment.created_at)
         search_index.refresh_question(question.pk)
         events.happened(Event(events.Kind.COMMENTED, comment, author))
@@ -150,7 +187,14 @@ def post_comment(
 
 
 def edit_post(
-    *, post: Post, editor: User, title: str, body: str, tags: list[str], note: str = ""
+    *,
+    post: Post,
+    editor: User,
+    title: str,
+    body: str,
+    tags: list[str],
+    note: str = "",
+    content_warnings: list[str] | None = None,
 ) -> Post:
     """Change a post's title, body and (questions) tags, keeping the old version as a revision."""
     permissions.check(permissions.edit_refusal(editor, post))
@@ -158,6 +202,10 @@ def edit_post(
         post = Post.objects.select_for_update().get(pk=post.pk)
         old_tags = _tag_names(post)
         new_title = title.strip() if post.is_question else ""
+        if content_warnings is not None:
+            # Warnings are not part of a revision: changing only them is not an edit.
+            post.content_warnings = _options(None, False, content_warnings)["content_warnings"]
+            post.save(update_fields=["content_warnings"])
         if post.is_question and sorted(tags) != sorted(old_tags) and post.author_id != editor.pk:
             permissions.check(permissions.retag_refusal(editor, post))
         if (new_title, body, sorted(tags if post.is_question else [])) == (
@@ -217,7 +265,7 @@ def cast_vote(*, post: Post, user: User, value: int) -> Post:
         old = existing.value if existing else 0
         if value == old:
             return post
-        permissions.check(permissions.vote_refusal(user, post, value or old))
+        permissions.check(permissions.vote_refusal(user, post, value or old, withdraw=not value))
         if existing and value:
             existing.value = value
             existing.save(update_fields=["value"])
@@ -274,8 +322,12 @@ def select_answer(*, question: Post, answer: Post | None, user: User) -> Post:
     return question
 
 
-def set_post_state(*, post: Post, state: str, actor: User) -> Post:
-    """Hide, delete or restore (publish) a post; its votes and points leave and return with it."""
+def set_post_state(*, post: Post, state: str, actor: User | None, reason: str = "") -> Post:
+    """Hide, delete or restore (publish) a post; its votes and points leave and return with it.
+
+    `reason` is shown to the author of a hidden or held post. `actor` None is
+    the site itself (enough flags hide a post), which needs no privilege.
+    """
     if state not in Post.State.values:
         raise ValidationError("Unknown state.")
     with transaction.atomic():
@@ -285,13 +337,15 @@ def set_post_state(*, post: Post, state: str, actor: User) -> Post:
         post = _lock(post.pk)[post.pk]
         if post.is_question and post.accepted_answer_id:
             _lock(post.accepted_answer_id)  # its points move with the question
-        permissions.check(permissions.state_refusal(actor, post, state))
+        if actor is not None:
+            permissions.check(permissions.state_refusal(actor, post, state))
         if post.state == state:
             return post
         before = points.units_of(post, question)
         was_published = post.state == PUBLISHED
         post.state = state
-        post.save(update_fields=["state"])
+        post.state_reason = "" if state == PUBLISHED else reason.strip()[:200]
+        post.save(update_fields=["state", "state_reason"])
         after = points.units_of(post, question)
         now_published = state == PUBLISHED
         if was_published != now_published:
@@ -304,6 +358,148 @@ def set_post_state(*, post: Post, state: str, actor: User) -> Post:
         change_points(points.difference(before, after))
         events.happened(Event(events.Kind.STATE_CHANGED, post, actor))
     return post
+
+
+def close_question(
+    *, question: Post, actor: User, reason: str, duplicate_of: Post | None = None
+) -> Post:
+    """Close a question to new answers, with a reason or as a duplicate of another question."""
+    permissions.check(permissions.close_refusal(actor, question))
+    if not question.is_question:
+        raise ValidationError("Only questions can be closed.")
+    reason = reason.strip()
+    with transaction.atomic():
+        question = _lock(question.pk)[question.pk]
+        if question.is_closed:
+            raise ValidationError("This question is already closed.")
+        if duplicate_of is not None:
+            if duplicate_of.pk == question.pk:
+                raise ValidationError("A question cannot be a duplicate of itself.")
+            original = Post.objects.filter(pk=duplicate_of.pk).first()
+            if original is None or not original.is_question or original.state != PUBLISHED:
+                raise ValidationError("The original must be a published question.")
+            reason = reason or "duplicate"
+        elif not reason:
+            raise ValidationError("Say why the question is closed.")
+        question.closed_at, question.close_reason = timezone.now(), reason[:200]
+        question.duplicate_of = duplicate_of
+        question.save(update_fields=["closed_at", "close_reason", "duplicate_of"])
+        events.happened(Event(events.Kind.MODERATED, question, actor))
+    return question
+
+
+def reopen_question(*, question: Post, actor: User) -> Post:
+    permissions.check(permissions.close_refusal(actor, question))
+    with transaction.atomic():
+        question = _lock(question.pk)[question.pk]
+        if not question.is_closed:
+            raise ValidationError("This question is not closed.")
+        question.closed_at, question.close_reason, question.duplicate_of = None, "", None
+        question.save(update_fields=["closed_at", "close_reason", "duplicate_of"])
+        events.happened(Event(events.Kind.MODERATED, question, actor))
+    return question
+
+
+def lock_comments(*, post: Post, actor: User, locked: bool) -> Post:
+    """Lock (or unlock) a question's or answer's comments: no new comments while locked."""
+    permissions.check(permissions.moderate_refusal(actor, post))
+    if post.is_comment:
+        raise ValidationError("Comments go on questions and answers; lock those.")
+    with transaction.atomic():
+        post = _lock(post.pk)[post.pk]
+        if post.comments_locked == locked:
+            return post
+        post.comments_locked = locked
+        post.save(update_fields=["comments_locked"])
+        events.happened(Event(events.Kind.MODERATED, post, actor))
+    return post
+
+
+def move_question(*, question: Post, actor: User, category: Category) -> Post:
+    """Move a question to another category, keeping both categories' question counts right."""
+    permissions.check(permissions.moderate_refusal(actor, question))
+    if not question.is_question:
+        raise ValidationError("Only questions have a category.")
+    with transaction.atomic():
+        question = _lock(question.pk)[question.pk]
+        if question.category_id == category.pk:
+            return question
+        counted = question.state == PUBLISHED
+        if counted:
+            Category.objects.filter(questions=question).update(
+                question_count=F("question_count") - 1
+            )
+            Category.objects.filter(pk=category.pk).update(question_count=F("question_count") + 1)
+        question.category = category
+        question.save(update_fields=["category"])
+        events.happened(Event(events.Kind.MODERATED, question, actor))
+    return question
+
+
+def add_category(*, name: str, parent: Category | None) -> Category:
+    if parent is not None and parent.parent_id is not None:
+        raise ValidationError("Categories have two levels at most.")
+    name = name.strip()
+    slug = slugify(name)[:60]
+    if not slug:
+        raise ValidationError("A category needs a name with letters or digits.")
+    if Category.objects.filter(slug=slug).exists():
+        raise ValidationError(f"There is already a category called “{name}”.")
+    last = Category.objects.filter(parent=parent).order_by("-position").first()
+    pagecache.retire_all()  # every page lists the categories
+    return Category.objects.create(
+        name=name, slug=slug, parent=parent, position=(last.position + 1) if last else 0
+    )
+
+
+def rename_category(*, category: Category, name: str) -> Category:
+    """A new name; the slug (and so every link to the category) stays."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("A category needs a name.")
+    category.name = name
+    category.save(update_fields=["name"])
+    pagecache.retire_all()
+    return category
+
+
+def move_category(*, category: Category, step: int) -> None:
+    """Move a category one place up (-1) or down (+1) among its siblings."""
+    with transaction.atomic():
+        siblings = list(Category.objects.select_for_update().filter(parent_id=category.parent_id))
+        order = [c.pk for c in siblings]
+        at = order.index(category.pk)
+        to = at + step
+        if not 0 <= to < len(order):
+            return
+        order[at], order[to] = order[to], order[at]
+        for position, pk in enumerate(order):
+            Category.objects.filter(pk=pk).update(position=position)
+        pagecache.retire_all()
+
+
+def merge_categories(*, source: Category, target: Category) -> int:
+    """Move every question of `source` into `target` and remove `source`; returns how many moved."""
+    if source.pk == target.pk:
+        raise ValidationError("Choose two different categories to merge.")
+    with transaction.atomic():
+        locked = {
+            c.pk: c
+            for c in Category.objects.select_for_update()
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
+        }
+        if len(locked) != 2:
+            raise ValidationError("That category no longer exists.")
+        if Category.objects.filter(parent_id=source.pk).exists():
+            raise ValidationError(f"“{source.name}” has sub-categories: move or merge them first.")
+        questions = Post.objects.filter(category_id=source.pk)
+        published = questions.filter(state=PUBLISHED).count()
+        moved = questions.update(category_id=target.pk)
+        Category.objects.filter(pk=target.pk).update(question_count=F("question_count") + published)
+        Category.objects.filter(pk=source.pk).delete()
+        pagecache.retire_all()
+    return moved
 
 
 def record_view(question: Post) -> None:
@@ -329,6 +525,26 @@ def _lock(*ids: int | None) -> dict[int, Post]:
         .order_by("pk")
     )
     return {post.pk: post for post in locked}
+
+
+def _hold_if_needed(post: Post) -> None:
+    """Hold a new post for a moderator's approval when a rule in moderation/holds.py says so.
+
+    A held post is not counted and earns no points until approved (published).
+    """
+    if reason := hold_reason(post):
+        post.state, post.state_reason = Post.State.HELD, reason[:200]
+        post.save(update_fields=["state", "state_reason"])
+
+
+def _options(author: User | None, anonymous: bool, warnings: list[str] | None) -> dict[str, Any]:
+    """A new post's privacy fields. Only members can be anonymous: visitors have no name to hide."""
+    chosen = set(warnings or [])
+    unknown = chosen - set(ContentWarning.values)
+    if unknown:
+        raise ValidationError(f"Unknown content warning: {', '.join(sorted(unknown))}.")
+    ordered = " ".join(w for w in ContentWarning.values if w in chosen)
+    return {"anonymous": bool(anonymous and author is not None), "content_warnings": ordered}
 
 
 def _tag_names(post: Post) -> list[str]:

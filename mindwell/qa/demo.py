@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mindwell.accounts.models import Level, User
+from mindwell.professionals.models import Credential
 from mindwell.qa import actions
 from mindwell.qa.models import Category, Post
 
@@ -43,9 +44,22 @@ def load_demo() -> tuple[User, bool]:
             for u in data["users"]
         }
         readers = [_member(name, "", "approved") for name in READERS]
+        # Sam's address counts as confirmed, so the demo shows notification emails
+        # arriving (files in the data dir's mail/ folder without an SMTP server).
+        User.objects.filter(pk=users[demo_name].pk).update(email_confirmed_at=timezone.now())
         categories = _categories(data["categories"])
+        for u in data["users"]:
+            if "professional" in u:
+                _verified(users[u["name"]], u["professional"])
         for number, q in enumerate(data["questions"]):
             _question(q, users, readers, categories, number)
+        # Category modes are set last, as a site would switch them on after years of
+        # posts: the demo's votes (some down) were cast before, and stay counted.
+        for entry in _all_categories(data["categories"]):
+            Category.objects.filter(slug=entry["slug"]).update(
+                supportive=entry.get("supportive", False),
+                professionals=entry.get("professionals", ""),
+            )
     return users[demo_name], True
 
 
@@ -60,6 +74,20 @@ def _member(name: str, bio: str, level: str) -> User:
 @cache
 def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
+
+
+def _verified(user: User, professional: dict[str, str]) -> None:
+    Credential.objects.create(
+        user=user,
+        status=Credential.Status.VERIFIED,
+        expires_on=timezone.localdate() + timedelta(days=730),
+        decided_at=timezone.now(),
+        **professional,
+    )
+
+
+def _all_categories(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for entry in entries for c in [entry, *entry.get("children", [])]]
 
 
 def _categories(entries: list[dict[str, Any]]) -> dict[str, Category]:

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from mindwell.moderation import reactions as moderation_reactions
+from mindwell.qa import pagecache
+
 if TYPE_CHECKING:
     from mindwell.accounts.models import User
     from mindwell.qa.models import Post
@@ -27,6 +30,7 @@ class Kind(StrEnum):
     VOTED = "voted"
     SELECTED = "selected"  # best answer selected or unselected
     STATE_CHANGED = "state changed"  # hidden, deleted, held, restored
+    MODERATED = "moderated"  # closed, reopened, comments locked, moved to another category
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,8 @@ class Event:
 
 def happened(event: Event) -> None:
     """Run every reaction to `event`. Called inside the write's transaction."""
+    from mindwell.notify.reactions import on_qa_event  # notify reads qa: import late
+
+    on_qa_event(event)  # in-app notifications and queued emails, in this transaction
+    pagecache.written(event)  # cached pages showing what changed are retired
+    moderation_reactions.react(event)

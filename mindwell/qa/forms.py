@@ -3,8 +3,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 
-from mindwell.qa.models import Category
+from mindwell.moderation import antispam
+from mindwell.qa.models import Category, ContentWarning, warning_label
+from mindwell.safety.actions import screen_text
+from mindwell.safety.screening import Screening as Finding
 
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^(?:[^\W_]|-)+$")  # letters (any script), digits and hyphens
@@ -82,6 +86,7 @@ class VisitorForm(forms.Form):
         self.visitor = visitor
         if visitor:
             self.fields["notify_by_email"].label = self.notify_label
+            antispam.add_fields(self)
         else:
             for name in ("anon_name", "anon_email", "notify_by_email"):
                 del self.fields[name]
@@ -90,6 +95,8 @@ class VisitorForm(forms.Form):
         data = super().clean() or {}
         if data.get("notify_by_email") and not data.get("anon_email"):
             self.add_error("anon_email", "Give an email address to be notified, or untick the box.")
+        if self.visitor:
+            antispam.clean(self)
         return data
 
     def visitor_fields(self) -> dict[str, Any]:
@@ -102,7 +109,75 @@ class VisitorForm(forms.Form):
         }
 
 
-class QuestionForm(VisitorForm):
+class PostOptionsForm(VisitorForm):
+    """Choices about a new post: anonymity (members only) and content warnings (everyone).
+
+    When the crisis screening reads the text as about suicide or self-harm and no
+    warning was chosen, the form asks once (a hint, not a refusal: posting again
+    as it is goes through), as the check-in does for risk.
+    """
+
+    anonymous = forms.BooleanField(
+        label="Hide my name on this post",
+        required=False,
+        help_text="Everyone, moderators included, sees “anonymous”. Your points still count.",
+    )
+    content_warnings = forms.MultipleChoiceField(
+        label="Content warnings",
+        choices=[(w, warning_label(w)) for w in ContentWarning.values],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Readers can choose to see a post with warnings collapsed until they open it.",
+    )
+    warning_suggested = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    member_only_fields: tuple[str, ...] = ("anonymous",)
+    suggest_for = {"suicide", "self-harm"}
+
+    def __init__(self, *args: Any, visitor: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, visitor=visitor, **kwargs)
+        if visitor:
+            for name in self.member_only_fields:
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        asks = "content_warnings" in self.fields
+        if asks and not data.get("content_warnings") and not data.get("warning_suggested"):
+            # Not for "risk": the writer may be in crisis, and the check-in (helplines
+            # first) must be the only thing between them and their post.
+            if self.screened.label == "concern":
+                data_copy = self.data.copy()  # type: ignore[attr-defined]
+                data_copy[self.add_prefix("warning_suggested")] = "1"
+                self.data = data_copy
+                self.add_error(
+                    "content_warnings",
+                    "This reads as if it is about suicide or self-harm. A content warning "
+                    "lets readers who are struggling choose when to read it: tick one below, "
+                    "or post again as it is.",
+                )
+        return data
+
+    @cached_property
+    def screened(self) -> Finding:
+        """What crisis screening finds in the text: once per post, reused by the check-in
+        and the posting action."""
+        data = self.cleaned_data
+        return screen_text(data.get("title", ""), data.get("body", ""))
+
+    def option_fields(self) -> dict[str, Any]:
+        """The options the form asked for, as keyword arguments of the posting action."""
+        data = self.cleaned_data
+        fields: dict[str, Any] = {}
+        if "content_warnings" in self.fields:
+            fields["content_warnings"] = data.get("content_warnings") or []
+        for name in self.member_only_fields:
+            if name in self.fields:
+                fields[name] = data.get(name, False)
+        return fields
+
+
+class QuestionForm(PostOptionsForm):
     title = forms.CharField(
         label="Your question in one sentence",
         min_length=10,
@@ -124,15 +199,20 @@ class QuestionForm(VisitorForm):
         },
     )
     tags = TagsField()
+    members_only = forms.BooleanField(
+        label="Members only: hide from visitors and search engines", required=False
+    )
+    noindex = forms.BooleanField(label="Don’t show in search engines", required=False)
 
     field_order = ["title", "body", "category", "tags"]
     notify_label = "Email me at this address if my question is answered or commented on"
+    member_only_fields = ("anonymous", "members_only", "noindex")
 
     def clean_title(self) -> str:
         return self.cleaned_data["title"].strip()
 
 
-class AnswerForm(VisitorForm):
+class AnswerForm(PostOptionsForm):
     body = body_field("Your answer")
     field_order = ["body"]
     notify_label = "Email me at this address if my answer is selected or commented on"
@@ -143,8 +223,11 @@ class AnswerForm(VisitorForm):
         super().__init__(*args, **kwargs)
 
 
-class CommentForm(VisitorForm):
+class CommentForm(PostOptionsForm):
     body = body_field("Your comment", max_length=5_000)
+    # A page has a comment form under every post: anonymity only, no warning boxes.
+    content_warnings = None  # type: ignore[assignment]
+    warning_suggested = None  # type: ignore[assignment]
     field_order = ["body"]
     notify_label = "Email me at this address if my comment gets a reply"
 
@@ -158,6 +241,7 @@ class EditForm(forms.Form):
     title = QuestionForm.base_fields["title"]
     body = body_field("Text")
     tags = TagsField()
+    content_warnings = PostOptionsForm.base_fields["content_warnings"]
 
     def __init__(self, *args: Any, is_question: bool, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")

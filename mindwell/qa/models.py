@@ -42,6 +42,12 @@ class ContentWarning(models.TextChoices):
     OTHER = "other"
 
 
+def warning_label(value: str) -> str:
+    """ "eating disorders" for "eating"; the value itself ("self-harm") where it says it all."""
+    label = str(dict(ContentWarning.choices).get(value, value))
+    return value if label.lower() == value.replace("-", " ") else label
+
+
 class Category(models.Model):
     """Two levels at most: a top category (Relationships) and its children (Couples)."""
 
@@ -91,10 +97,11 @@ class PostQuerySet(models.QuerySet["Post"]):
 
         Everyone sees published posts; authors also see their own held posts
         (awaiting review); moderators see held and hidden ones. Deleted posts are
-        seen by nobody.
+        seen by nobody. Visitors (and so crawlers, feeds and sitemaps) do not see
+        "members only" posts (answers and comments inherit it from their question).
         """
         if user is None or not user.is_authenticated:
-            return self.filter(state=Post.State.PUBLISHED)
+            return self.filter(state=Post.State.PUBLISHED, members_only=False)
         if user.is_moderator:
             return self.exclude(state=Post.State.DELETED)
         return self.filter(Q(state=Post.State.PUBLISHED) | Q(state=Post.State.HELD, author=user))
@@ -236,6 +243,11 @@ class Post(models.Model):
     @property
     def slug(self) -> str:
         return slugify(self.title)[:80] or "question"
+
+    @property
+    def warnings(self) -> list[str]:
+        """The content warnings' labels, for readers: ["suicide", "eating disorders"]."""
+        return [warning_label(w) for w in self.content_warnings.split()]
 
     @property
     def root(self) -> Post:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("posts/<int:pk>/rollback/<int:number>", views.rollback, name="rollback"),
     path("posts/<int:pk>/vote", views.vote, name="vote"),
     path("posts/<int:pk>/state", views.change_state, name="change_state"),
+    path("posts/<int:pk>/reveal", views.reveal, name="reveal_author"),
     path("categories/", views.category_list, name="category_list"),
     path("categories/<slug:slug>/", views.category_detail, name="category"),
     path("tags/", views.tag_list, name="tag_list"),

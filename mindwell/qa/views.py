@@ -22,12 +22,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mindwell.accounts.http import AuthedRequest
-from mindwell.accounts.models import User
-from mindwell.qa import actions, permissions
+from mindwell.accounts.models import User, WarningPreference
+from mindwell.moderation import actions as moderation_actions
+from mindwell.moderation import antispam, limits
+from mindwell.moderation import permissions as moderation
+from mindwell.professionals.actions import verified_badges
+from mindwell.qa import actions, pagecache, permissions
 from mindwell.qa.forms import AnswerForm, CommentForm, EditForm, QuestionForm
-from mindwell.qa.models import Category, Post, Revision, Tag, Vote
+from mindwell.qa.identity import reveal_author
+from mindwell.qa.models import Category, Post, Professionals, Revision, Tag, Vote
 from mindwell.qa.permissions import Viewer
-from mindwell.safety.views import check_in
+from mindwell.safety.views import check_in, going_back
 from mindwell.search.views import related_questions, similar_questions
 
 SORTS = {
@@ -80,12 +85,15 @@ def get_question(request: HttpRequest, pk: int) -> Post:
 
 
 def question_list_queryset(request: HttpRequest) -> Any:
-    return (
+    questions = (
         Post.objects.visible_to(request.user)
         .questions()
         .select_related("author", "category")
         .prefetch_related("tags")
     )
+    if getattr(request.user, "content_warnings", "") == WarningPreference.HIDE:
+        questions = questions.filter(content_warnings="")  # the reader chose not to see them
+    return questions
 
 
 def paginate(request: HttpRequest, queryset: Any) -> Page:
@@ -97,12 +105,18 @@ def paginate(request: HttpRequest, queryset: Any) -> Page:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    recent = question_list_queryset(request).order_by("-last_activity_at")[:15]
+    if (entry := pagecache.cached(request, "home")) is not None:
+        return pagecache.respond(request, entry)
+    recent = list(question_list_queryset(request).order_by("-last_activity_at")[:15])
+    pagecache.depends_on(request, recent)
     categories = Category.objects.filter(parent=None)
-    return render(request, "qa/home.html", {"questions": recent, "categories": categories})
+    response = render(request, "qa/home.html", {"questions": recent, "categories": categories})
+    return pagecache.keep(request, "home", response, lists=True)
 
 
 def question_list(request: HttpRequest) -> HttpResponse:
+    if (entry := pagecache.cached(request, "questions")) is not None:
+        return pagecache.respond(request, entry)
     sort = request.GET.get("sort", "newest")
     if sort not in SORTS:
         sort = "newest"
@@ -118,11 +132,13 @@ def question_list(request: HttpRequest) -> HttpResponse:
         page = paginate(request, hot_questions(questions))
     else:
         page = paginate(request, questions.order_by(*SORTS[sort][1]))
-    return render(
+    pagecache.depends_on(request, page.object_list)
+    response = render(
         request,
         "qa/question_list.html",
         {"page": page, "questions": page.object_list, "sort": sort, "sorts": SORTS},
     )
+    return pagecache.keep(request, "questions", response, lists=True)
 
 
 class HotQuestions(Sequence[Post]):
@@ -155,6 +171,10 @@ def hot_questions(questions: Any) -> HotQuestions:
 
 
 def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    if (entry := pagecache.cached(request, f"question:{pk}")) is not None:
+        if slug != entry.redirect_slug:
+            return HttpResponseRedirect(reverse("question", args=[pk, entry.redirect_slug]))
+        return pagecache.respond(request, entry, pagecache.count_view(pk))
     question = (
         Post.objects.visible_to(request.user)
         .filter(pk=pk, kind=Post.Kind.QUESTION)
@@ -165,9 +185,13 @@ def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespon
         raise Http404("No such question")
     if slug != question.slug:
         return HttpResponseRedirect(question.get_absolute_url())
-    actions.record_view(question)
-    question.views += 1  # the page counts the view it is showing
-    return render_question(request, question)
+    views = pagecache.record_view(request, question)
+    response = render_question(request, question)
+    if views is None:
+        return response
+    return pagecache.keep(
+        request, f"question:{pk}", response, redirect_slug=question.slug, views=views
+    )
 
 
 STATE_BUTTONS = [
@@ -190,6 +214,7 @@ class PostCard:
     comments: list[Post] = field(default_factory=list)
     comment_form: CommentForm | None = None
     state_changes: list[tuple[str, str]] = field(default_factory=list)  # (state, button label)
+    supportive: bool = False  # no score and no down-vote button in a supportive category
 
     @classmethod
     def for_viewer(
@@ -203,6 +228,7 @@ class PostCard:
             edit_refusal=permissions.edit_refusal(user, post),
             comment_refusal=permissions.comment_refusal(user, post),
             comments=comments or [],
+            supportive=getattr(permissions.post_category(post), "supportive", False),
             state_changes=[
                 (state, label)
                 for state, label in STATE_BUTTONS
@@ -241,7 +267,19 @@ def render_question(
             comments.setdefault(post.parent_id or 0, []).append(post)
         else:
             answers.append(post)
-    answers.sort(key=lambda a: (a.pk != question.accepted_answer_id, -a.score, a.created_at))
+    badges = verified_badges(p.author_id for p in [question, *thread] if not p.anonymous)
+    highlight = question.category is not None and question.category.professionals in (
+        Professionals.HIGHLIGHT,
+        Professionals.REQUIRE,
+    )
+    answers.sort(
+        key=lambda a: (
+            a.pk != question.accepted_answer_id,
+            highlight and (a.anonymous or a.author_id not in badges),  # professionals next
+            -a.score,
+            a.created_at,
+        )
+    )
     visitor = not user.is_authenticated
     tags = list(question.tags.all())
     cards = [
@@ -255,17 +293,22 @@ def render_question(
                 if comment_form is not None and card.post.pk == comment_parent
                 else CommentForm.on(card.post.pk, visitor=visitor)
             )
+    related = related_questions(request, question, [t.name for t in tags])
+    pagecache.depends_on(request, [question, *thread], related)
     context = {
         "question": question,
         "question_card": cards[0],
         "tags": tags,
-        "related": related_questions(request, question, [t.name for t in tags]),
+        "related": related,
         "answers": cards[1:],
         "answer_form": answer_form or AnswerForm(visitor=visitor),
         "comment_parent": comment_parent,
         "select_refusal": permissions.select_refusal(user, question),
         "answering_allowed": question.state == Post.State.PUBLISHED and not question.is_closed,
         "visitor_may_post": settings.MINDWELL_ANONYMOUS_POSTING,
+        "badges": badges,
+        "answer_refusal": permissions.answer_refusal(member(request), question),
+        "collapse_warnings": getattr(user, "content_warnings", "") != WarningPreference.SHOW,
     }
     return render(request, "qa/question.html", context, status=status)
 
@@ -286,6 +329,7 @@ def member(request: HttpRequest) -> User | None:
 def visitor_check(request: HttpRequest) -> None:
     if not request.user.is_authenticated and not settings.MINDWELL_ANONYMOUS_POSTING:
         raise PermissionDenied("Please log in to post.")
+    permissions.check(moderation.posting_refusal(request))
 
 
 def ask(request: HttpRequest) -> HttpResponse:
@@ -298,20 +342,35 @@ def ask(request: HttpRequest) -> HttpResponse:
         similar = similar_questions(request, request.POST.get("title", "")[:300])
         context = {"form": form, "similar": similar, "checked": True}
         return render(request, "qa/ask.html", ask_context(context))
+    if going_back(request):  # from the check-in: the form comes back as it was typed
+        form = QuestionForm(initial=request.POST.dict(), visitor=visitor)
+        return render(request, "qa/ask.html", ask_context({"form": form}))
     form = QuestionForm(request.POST or None, visitor=visitor)
+    if request.method == "POST":
+        visitor_check(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if held := check_in(
-            request, kind="question", title=data["title"], body=data["body"], back_url=request.path
-        ):
+        screened = form.screened
+        if held := check_in(request, screened, kind="question"):
             return held
+        if refused := antispam.before_posting(
+            request,
+            form,
+            body=data["body"],
+            action="questions",
+            page=lambda: render(request, "qa/ask.html", ask_context({"form": form})),
+        ):
+            return refused
         question = actions.ask_question(
             author=member(request),
             title=form.cleaned_data["title"],
             body=form.cleaned_data["body"],
             category=form.cleaned_data["category"],
             tags=form.cleaned_data["tags"],
+            screened=screened,
+            author_ip=moderation.visitor_ip(request),
             **form.visitor_fields(),
+            **form.option_fields(),
         )
         return redirect(question)
     status = 400 if request.method == "POST" else 200
@@ -333,18 +392,33 @@ def ask_context(context: dict[str, Any]) -> dict[str, Any]:
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     question = get_question(request, pk)
     visitor_check(request)
+    permissions.check(permissions.answer_refusal(member(request), question))
     visitor = not request.user.is_authenticated
+    if going_back(request):
+        kept = AnswerForm(initial=request.POST.dict(), visitor=visitor)
+        return render_question(request, question, answer_form=kept)
     form = AnswerForm(request.POST, visitor=visitor)
     if not form.is_valid():
         return render_question(request, question, answer_form=form, status=400)
-    back_url = f"{question.get_absolute_url()}#your-answer"
-    if held := check_in(request, kind="answer", body=form.cleaned_data["body"], back_url=back_url):
+    screened = form.screened
+    if held := check_in(request, screened, kind="answer", anchor="#your-answer"):
         return held
+    if refused := antispam.before_posting(
+        request,
+        form,
+        body=form.cleaned_data["body"],
+        action="answers",
+        page=lambda: render_question(request, question, answer_form=form),
+    ):
+        return refused
     new = actions.post_answer(
         question=question,
         author=member(request),
         body=form.cleaned_data["body"],
+        screened=screened,
+        author_ip=moderation.visitor_ip(request),
         **form.visitor_fields(),
+        **form.option_fields(),
     )
     return redirect(f"{question.get_absolute_url()}#post-{new.pk}")
 
@@ -355,21 +429,38 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
     if parent.is_comment:
         raise Http404("Comments go on a question or an answer")
     permissions.check(permissions.comment_refusal(request.user, parent))
+    visitor_check(request)
     visitor = not request.user.is_authenticated
-    form = CommentForm.on(parent.pk, request.POST, visitor=visitor)
     question = parent.root
+    if going_back(request):
+        kept = CommentForm.on(parent.pk, initial=request.POST.dict(), visitor=visitor)
+        return render_question(request, question, comment_form=kept, comment_parent=parent.pk)
+    form = CommentForm.on(parent.pk, request.POST, visitor=visitor)
     if not form.is_valid():
         return render_question(
             request, question, comment_form=form, comment_parent=parent.pk, status=400
         )
-    back_url = f"{question.get_absolute_url()}#post-{parent.pk}"
-    if held := check_in(request, kind="comment", body=form.cleaned_data["body"], back_url=back_url):
+    screened = form.screened
+    if held := check_in(request, screened, kind="comment", anchor=f"#post-{parent.pk}"):
         return held
+    if refused := antispam.before_posting(
+        request,
+        form,
+        body=form.cleaned_data["body"],
+        action="comments",
+        page=lambda: render_question(
+            request, question, comment_form=form, comment_parent=parent.pk
+        ),
+    ):
+        return refused
     new = actions.post_comment(
         parent=parent,
         author=member(request),
         body=form.cleaned_data["body"],
+        screened=screened,
+        author_ip=moderation.visitor_ip(request),
         **form.visitor_fields(),
+        **form.option_fields(),
     )
     return redirect(f"{question.get_absolute_url()}#post-{new.pk}")
 
@@ -378,7 +469,11 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     post = get_post(request, pk)
     permissions.check(permissions.edit_refusal(request.user, post))
-    initial: dict[str, object] = {"title": post.title, "body": post.body}
+    initial: dict[str, object] = {
+        "title": post.title,
+        "body": post.body,
+        "content_warnings": post.content_warnings.split(),
+    }
     if post.is_question:
         initial["tags"] = sorted(post.tags.values_list("name", flat=True))
     form = EditForm(request.POST or None, initial=initial, is_question=post.is_question)
@@ -390,6 +485,7 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
                 title=form.cleaned_data.get("title", ""),
                 body=form.cleaned_data["body"],
                 tags=form.cleaned_data.get("tags", []),
+                content_warnings=form.cleaned_data["content_warnings"],
             )
         except PermissionDenied as refused:
             form.add_error(None, str(refused))
@@ -458,8 +554,11 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     if user is None:
         return refuse(request, "Please log in to vote.", 403)
     try:
+        if over := limits.reserve(request, "votes"):
+            return limits.too_many(request, over, refuse(request, over.message, 429))
         post = actions.cast_vote(post=post, user=user, value=value)
     except PermissionDenied as refused:
+        limits.release(request, "votes")
         return refuse(request, str(refused), 403)
     if request.headers.get("HX-Request"):
         card = PostCard.for_viewer(request.user, post, {post.pk: value})
@@ -484,6 +583,13 @@ def select(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect(question.get_absolute_url())
 
 
+REVIEWS: dict[str, str] = {
+    Post.State.HIDDEN: "hide",
+    Post.State.PUBLISHED: "restore",
+    Post.State.DELETED: "delete",
+}
+
+
 @login_required
 @require_POST
 def change_state(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -492,7 +598,10 @@ def change_state(request: AuthedRequest, pk: int) -> HttpResponse:
     state = request.POST.get("state", "")
     if state not in dict(STATE_BUTTONS):
         return refuse(request, "Choose hide, restore or delete.", 400)
-    actions.set_post_state(post=post, state=state, actor=request.user)
+    if post.author_id == request.user.pk and state == Post.State.DELETED:
+        actions.set_post_state(post=post, state=state, actor=request.user)
+    else:  # a moderator's action: audited, and it settles the post's flags
+        moderation_actions.review_post(post=post, actor=request.user, action=REVIEWS[state])
     messages.success(
         request, f"The {post.get_kind_display()} is now {Post.State(state).label.lower()}."
     )
@@ -501,6 +610,33 @@ def change_state(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect(
         post.root.get_absolute_url() if not post.is_question else post.get_absolute_url()
     )
+
+
+@login_required
+def reveal(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Who wrote an anonymous post, for a moderator with a reason; audited, shown once.
+
+    The account is on this one response only (a POST, not a page to bookmark or
+    reload); the audit log keeps who looked, at which post, when and why.
+    """
+    if not request.user.is_moderator:
+        raise PermissionDenied("Only moderators can reveal the author of an anonymous post.")
+    post = get_post(request, pk)
+    if not post.anonymous:
+        raise Http404("This post is not anonymous")
+    error, author = "", None
+    if request.method == "POST":
+        try:
+            author = reveal_author(
+                post=post, moderator=request.user, reason=request.POST.get("reason", "")[:1000]
+            )
+        except ValidationError as invalid:
+            error = invalid.messages[0]
+    status = 400 if error else 200
+    context = {"post": post, "author": author, "error": error, "revealed": author is not None}
+    response = render(request, "qa/reveal.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def refuse(request: HttpRequest, message: str, status: int) -> HttpResponse:

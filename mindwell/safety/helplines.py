@@ -1,4 +1,8 @@
-"""The helpline directory in `data/helplines.toml`, and whom to show to whom.
+"""The helpline directory, and whom to show to whom.
+
+Admins keep the directory in the database (`models.Helpline`, seeded from
+`data/helplines.toml`); pages read it through the cache, and the file answers
+while the tables are empty.
 
 The country comes from the member's profile, else the browser's language
 (`en-GB` means the United Kingdom), else nobody knows: then the panel shows the
@@ -12,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from django.core.cache import cache as cache_store
 
 from mindwell.safety.lexicon import DATA_DIR
 
@@ -63,9 +69,76 @@ def load(path: Path) -> Directory:
     return Directory(countries, helplines, str(data.get("checked", "")))
 
 
+DIRECTORY_KEY = "safety:helplines"
+DIRECTORY_TTL = 300  # seconds: how long another server may show an entry an admin changed
+
+
 @cache
-def directory() -> Directory:
+def file_directory() -> Directory:
     return load(HELPLINES_FILE)
+
+
+def directory() -> Directory:
+    """The directory admins keep in the database (cached), or the file if the table is empty."""
+    found: Directory | None = cache_store.get(DIRECTORY_KEY)
+    if found is None:
+        found = database_directory() or file_directory()
+        cache_store.set(DIRECTORY_KEY, found, DIRECTORY_TTL)
+    return found
+
+
+def forget_directory() -> None:
+    """After an admin's edit: the next page reads the database again."""
+    cache_store.delete(DIRECTORY_KEY)
+
+
+def database_directory() -> Directory | None:
+    from mindwell.safety.models import Helpline as HelplineRow
+    from mindwell.safety.models import HelplineCountry
+
+    rows = list(HelplineRow.objects.all())
+    if not any(row.country == INTERNATIONAL for row in rows):
+        return None  # never seeded (or a test database flushed): the file is the truth
+    countries = {
+        c.code: Country(c.code, c.name, c.emergency) for c in HelplineCountry.objects.all()
+    }
+    helplines: dict[str, list[Helpline]] = {}
+    for row in rows:
+        if row.country == INTERNATIONAL or row.country in countries:
+            helplines.setdefault(row.country, []).append(
+                Helpline(
+                    country=row.country,
+                    name=row.name,
+                    phone=row.phone,
+                    text=row.text,
+                    web=row.web,
+                    hours=row.hours,
+                    topics=tuple(row.topics.split()),
+                )
+            )
+    checked = max((str(row.verified_on) for row in rows if row.verified_on), default="")
+    return Directory(countries, helplines, checked or file_directory().checked)
+
+
+def seed(country_model: Any, helpline_model: Any) -> None:
+    """Fill the tables from `data/helplines.toml` (the data migration passes its models)."""
+    found = file_directory()
+    for country in found.countries.values():
+        country_model.objects.create(
+            code=country.code, name=country.name, emergency=country.emergency
+        )
+    for code, lines in found.helplines.items():
+        for position, line in enumerate(lines):
+            helpline_model.objects.create(
+                country=code,
+                position=position,
+                name=line.name,
+                phone=line.phone,
+                text=line.text,
+                web=line.web,
+                hours=line.hours,
+                topics=" ".join(line.topics),
+            )
 
 
 def _known(code: str | None) -> str | None:

@@ -1,9 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
+class ScreeningQuerySet(models.QuerySet["Screening"]):
+    def awaiting_response(self) -> ScreeningQuerySet:
+        """Posts whose writer may be at risk and that no moderator has answered for yet.
+
+        The moderation queue's "someone may be at risk" group: a risk screening,
+        or a reader's "I'm worried about this person", on a post nobody deleted.
+        """
+        return (
+            self.filter(alerted_at__isnull=False, responded_at__isnull=True)
+            .exclude(post__state="deleted")
+            .order_by("alerted_at")
+        )
+
+    def overdue(self, now: datetime | None = None) -> ScreeningQuerySet:
+        """Awaiting a response for longer than the response target, and not yet escalated."""
+        target = settings.MINDWELL_CRISIS_RESPONSE_MINUTES
+        deadline = (now or timezone.now()) - timedelta(minutes=target)
+        return self.awaiting_response().filter(alerted_at__lte=deadline, escalated_at__isnull=True)
+
+
 class Screening(models.Model):
-    """What screening found in a post when it was last written: one row per post."""
+    """What screening found in a post when it was last written: one row per post.
+
+    It also carries the post's place in the "someone may be at risk" queue: when
+    moderators were alerted, who responded and how, and whether the admins were
+    called in because nobody did in time.
+    """
 
     class Label(models.TextChoices):
         RISK = "risk", "the writer may be at risk"
@@ -17,5 +48,72 @@ class Screening(models.Model):
     method_detail = models.BooleanField(default=False)
     screened_at = models.DateTimeField(default=timezone.now)
 
+    # The response: the clock starts when moderators are alerted.
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    worried_readers = models.PositiveIntegerField(default=0)  # "I'm worried about this person"
+    responded_at = models.DateTimeField(null=True, blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    response_note = models.TextField(blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScreeningQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["alerted_at"],
+                condition=Q(alerted_at__isnull=False, responded_at__isnull=True),
+                name="screening_awaiting_idx",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"post {self.post_id}: {self.label} ({self.score:.2f})"
+
+    @property
+    def due_at(self) -> datetime | None:
+        if self.alerted_at is None:
+            return None
+        return self.alerted_at + timedelta(minutes=settings.MINDWELL_CRISIS_RESPONSE_MINUTES)
+
+
+class HelplineCountry(models.Model):
+    """A country the helpline directory lists, with its emergency number."""
+
+    code = models.CharField(max_length=2, unique=True)  # ISO 3166-1 alpha-2
+    name = models.CharField(max_length=60)
+    emergency = models.CharField(max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "helpline countries"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Helpline(models.Model):
+    """One service on the crisis panel. Admins edit these; `helplines.directory()` reads them."""
+
+    country = models.CharField(max_length=3)  # a HelplineCountry code, or "INT" for everywhere
+    position = models.PositiveSmallIntegerField(default=0)  # the order within the country
+    name = models.CharField(max_length=100)
+    phone = models.CharField(max_length=60, blank=True)
+    text = models.CharField(max_length=100, blank=True)  # a number to text, with the word
+    web = models.URLField(blank=True)
+    hours = models.CharField(max_length=100, blank=True)
+    topics = models.CharField(max_length=100, blank=True)  # space-separated: crisis suicide …
+    # When someone last checked this entry against the service's own site.
+    verified_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["country", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"

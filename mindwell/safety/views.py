@@ -1,49 +1,138 @@
-"""The check-in before a post that reads as if its writer may be at risk.
+"""Pages of crisis care: the check-in before a risky post, helplines and the country
+chooser, "I'm worried about this person", and the moderators' at-risk list.
 
-A composer view calls `check_in(...)` after its form is valid and before its
-action: when screening says `risk` and the person has not yet confirmed, the
-answer is a calm page with helplines and a form that posts everything again with
-`safety_confirmed=1`. Nothing is blocked: confirming posts it.
+A composer view screens the text once (`screen_text`), then calls `check_in(...)`
+after its form is valid and before its action: when screening says `risk` and the
+person has not yet confirmed, the answer is a calm page with helplines and a form
+that posts everything again with `safety_confirmed=1`. Nothing is blocked:
+confirming posts it; going back brings the form back filled. With JavaScript,
+`checkin.js` asks `precheck` first and shows the same panel in a dialog.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from datetime import date
+from typing import Any
 
-from mindwell.safety.actions import screened_text
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from mindwell.accounts.http import AuthedRequest
+from mindwell.accounts.models import Level, User
+from mindwell.qa.models import Post
+from mindwell.safety import actions
 from mindwell.safety.helplines import (
-    Helpline,
+    INTERNATIONAL,
+    countries,
     directory,
     emergency_number,
     helplines_for,
     resolve_country,
 )
-from mindwell.safety.screening import screen
+from mindwell.safety.models import Helpline, HelplineCountry, Screening
+from mindwell.safety.screening import Screening as Finding
 
 CONFIRMED = "safety_confirmed"
-NOT_RESENT = frozenset({"csrfmiddlewaretoken", CONFIRMED, "check_similar"})
+BACK = "safety_back"
+COUNTRY = "safety_country"
+KIND = "safety_kind"
+NOT_RESENT = frozenset({"csrfmiddlewaretoken", CONFIRMED, BACK, COUNTRY, KIND, "check_similar"})
+COUNTRY_COOKIE = "mindwell_country"
+COUNTRY_COOKIE_AGE = 365 * 24 * 3600
+KINDS = ("question", "answer", "comment")
+
+
+# --- the country, and the helplines it picks ----------------------------------------
+
+
+def chosen_country(request: HttpRequest) -> str:
+    """The country the person chose: a member's profile, a visitor's cookie ("INT": elsewhere)."""
+    user = request.user
+    if isinstance(user, User) and user.country:
+        return user.country
+    return valid_country(request.COOKIES.get(COUNTRY_COOKIE, "")) or ""
+
+
+def valid_country(code: str) -> str | None:
+    """A choice the chooser offers ("" for the browser's language, "INT" for elsewhere)."""
+    code = code.strip().upper()
+    if code in ("", INTERNATIONAL) or code in directory().countries:
+        return code
+    return None
 
 
 def helpline_context(request: HttpRequest) -> dict[str, object]:
-    """The helplines for the person's country (from the browser's language, for now)."""
+    """The helplines for the person's chosen country, else their browser's language."""
+    chosen = chosen_country(request)
     accept_language = request.headers.get("Accept-Language")
-    country = resolve_country(None, accept_language)
-    lines: list[Helpline] = helplines_for(None, accept_language)
+    country = resolve_country(chosen, accept_language)
     return {
-        "helplines": lines,
+        "helplines": helplines_for(chosen, accept_language),
         "helpline_country": directory().countries[country].name if country else "",
+        "helpline_source": "chosen" if chosen else "browser" if country else "",
+        "chosen_country": chosen or country or "",  # the chooser's selected option
+        "countries": countries(),
         "emergency_number": emergency_number(country),
     }
 
 
+def remember_country(request: HttpRequest, response: HttpResponse, code: str) -> None:
+    """Keep the choice: in a member's profile, in a cookie for a visitor."""
+    if isinstance(request.user, User):
+        actions.choose_country(request.user, code)
+    else:
+        set_country_cookie(response, code)
+
+
+def set_country_cookie(response: HttpResponse, code: str) -> None:
+    if code:
+        response.set_cookie(
+            COUNTRY_COOKIE, code, max_age=COUNTRY_COOKIE_AGE, samesite="Lax", httponly=True
+        )
+    else:
+        response.delete_cookie(COUNTRY_COOKIE, samesite="Lax")
+
+
+def helplines(request: HttpRequest) -> HttpResponse:
+    return render(request, "safety/helplines.html", helpline_context(request))
+
+
+@require_POST
+def set_country(request: HttpRequest) -> HttpResponse:
+    code = valid_country(request.POST.get("country", ""))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("helplines")
+    if code is None:
+        context = {**helpline_context(request), "country_error": "Choose a country from the list."}
+        return render(request, "safety/helplines.html", context, status=400)
+    response = redirect(next_url)
+    remember_country(request, response, code)
+    return response
+
+
+# --- the check-in -------------------------------------------------------------------
+
+
+def going_back(request: HttpRequest) -> bool:
+    """The person chose "Go back without posting": show the composer again, filled in."""
+    return request.method == "POST" and request.POST.get(BACK) == "1"
+
+
 def check_in(
-    request: HttpRequest, *, kind: str, title: str = "", body: str, back_url: str
+    request: HttpRequest, found: Finding, *, kind: str, anchor: str = ""
 ) -> HttpResponse | None:
     """The check-in page if the text reads as risk and was not confirmed, else None (post it)."""
-    if request.POST.get(CONFIRMED) == "1":
-        return None
-    if screen(screened_text(title, body)).label != "risk":
+    if request.POST.get(CONFIRMED) == "1" or found.label != Screening.Label.RISK:
         return None
     fields = [
         (name, value)
@@ -51,11 +140,185 @@ def check_in(
         if name not in NOT_RESENT
         for value in values
     ]
+    context = {"kind": kind, "fields": fields, "action": request.path, "anchor": anchor}
+    return _with_country_choice(request, "safety/check_in.html", context)
+
+
+@require_POST
+def precheck(request: HttpRequest) -> HttpResponse:
+    """For checkin.js: the check-in panel for the dialog if the text reads as risk, else 204."""
+    kind = request.POST.get(KIND, "")
+    if kind not in KINDS:
+        return HttpResponse("Which kind of post?", status=400, content_type="text/plain")
+    found = actions.screen_text(request.POST.get("title", ""), request.POST.get("body", ""))
+    if found.label != Screening.Label.RISK:
+        return HttpResponse(status=204)
+    context = {"kind": kind, "fields": [], "action": request.path, "in_dialog": True}
+    return _with_country_choice(request, "safety/check_in.html#panel", context)
+
+
+def _with_country_choice(
+    request: HttpRequest, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """Render the check-in, first keeping a country chosen on it (the panel then follows it)."""
+    code = valid_country(request.POST.get(COUNTRY, "-"))
+    member = request.user if isinstance(request.user, User) else None
+    if code is not None and member is not None:
+        actions.choose_country(member, code)
+    elif code is not None:
+        request.COOKIES[COUNTRY_COOKIE] = code  # the page below shows the new choice
+    response = render(request, template, {**context, **helpline_context(request)})
+    if code is not None and member is None:
+        set_country_cookie(response, code)
+    return response
+
+
+# --- "I'm worried about this person" ----------------------------------------------
+
+
+@require_POST
+def worried(request: HttpRequest, pk: int) -> HttpResponse:
+    post = (
+        Post.objects.visible_to(request.user).exclude(state=Post.State.HIDDEN).filter(pk=pk).first()
+    )
+    if post is None:
+        raise Http404("No such post")
+    # Once per reader and post: a second press shows the guidance again, alerts nobody.
+    already = request.session.get("worried_about", [])
+    if post.pk not in already:
+        actions.worry_about(post, request.user if isinstance(request.user, User) else None)
+        request.session["worried_about"] = [*already[-49:], post.pk]
+    context = {"post": post, **helpline_context(request)}
+    return render(request, "safety/worried.html", context)
+
+
+# --- the moderators' side ----------------------------------------------------------
+
+
+class ResponseForm(forms.Form):
+    note = forms.CharField(
+        label="What you did",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say in a few words how you responded."},
+    )
+
+
+def check_moderator(request: AuthedRequest) -> None:
+    if not request.user.is_moderator:
+        raise PermissionDenied("Only moderators see who may be at risk.")
+
+
+@login_required
+def at_risk(request: AuthedRequest) -> HttpResponse:
+    check_moderator(request)
+    return render_at_risk(request)
+
+
+def render_at_risk(
+    request: AuthedRequest, form: ResponseForm | None = None, form_for: int = 0, status: int = 200
+) -> HttpResponse:
+    awaiting = list(Screening.objects.awaiting_response().select_related("post", "post__question"))
+    responded = list(
+        Screening.objects.filter(responded_at__isnull=False)
+        .select_related("post", "post__question", "responded_by")
+        .order_by("-responded_at")[:20]
+    )
     context = {
-        "kind": kind,
-        "fields": fields,
-        "action": request.path,
-        "back_url": back_url,
-        **helpline_context(request),
+        "awaiting": awaiting,
+        "responded": responded,
+        "form": form or ResponseForm(),
+        "form_for": form_for,
+        "response_minutes": settings.MINDWELL_CRISIS_RESPONSE_MINUTES,
     }
-    return render(request, "safety/check_in.html", context)
+    return render(request, "safety/at_risk.html", context, status=status)
+
+
+@login_required
+@require_POST
+def respond(request: AuthedRequest, pk: int) -> HttpResponse:
+    check_moderator(request)
+    screening = get_object_or_404(Screening, post_id=pk, alerted_at__isnull=False)
+    form = ResponseForm(request.POST)
+    if not form.is_valid():
+        return render_at_risk(request, form, form_for=pk, status=400)
+    actions.record_response(
+        screening=screening, moderator=request.user, note=form.cleaned_data["note"]
+    )
+    return redirect("at_risk")
+
+
+# --- the admins' helpline directory ------------------------------------------------
+
+
+class HelplineForm(forms.ModelForm[Helpline]):
+    class Meta:
+        model = Helpline
+        fields = ["name", "phone", "text", "web", "hours", "verified_on"]
+        labels = {"text": "Text", "web": "Web site", "verified_on": "Last verified on"}
+        help_texts = {
+            "text": "The number to text, with the word to send if the service asks for one.",
+            "verified_on": "The day you checked this entry against the service's own site.",
+        }
+        widgets = {"verified_on": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_web(self) -> str:
+        web: str = self.cleaned_data["web"]
+        if web and not web.startswith("https://"):
+            raise forms.ValidationError("Give the address with https://.")
+        return web
+
+    def clean_verified_on(self) -> date | None:
+        day: date | None = self.cleaned_data["verified_on"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError("That day has not come yet.")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("phone") or data.get("text") or data.get("web")):
+            raise forms.ValidationError(
+                "Give at least a phone number, a text number or a web site."
+            )
+        return data
+
+
+def check_admin(request: AuthedRequest) -> None:
+    if request.user.level < Level.ADMIN:
+        raise PermissionDenied("Only admins edit the helplines.")
+
+
+@login_required
+def edit_helplines(request: AuthedRequest) -> HttpResponse:
+    check_admin(request)
+    return render_helpline_editor(request)
+
+
+def render_helpline_editor(
+    request: AuthedRequest, bound: HelplineForm | None = None, status: int = 200
+) -> HttpResponse:
+    names = {c.code: c.name for c in HelplineCountry.objects.all()}
+    entries = [
+        (
+            line,
+            names.get(line.country, "Every country"),
+            bound
+            if bound is not None and bound.instance.pk == line.pk
+            else HelplineForm(instance=line, prefix=f"h{line.pk}"),
+        )
+        for line in Helpline.objects.all()
+    ]
+    return render(request, "safety/edit_helplines.html", {"entries": entries}, status=status)
+
+
+@login_required
+@require_POST
+def edit_helpline(request: AuthedRequest, pk: int) -> HttpResponse:
+    check_admin(request)
+    helpline = get_object_or_404(Helpline, pk=pk)
+    form = HelplineForm(request.POST, instance=helpline, prefix=f"h{pk}")
+    if not form.is_valid():
+        return render_helpline_editor(request, form, status=400)
+    actions.update_helpline(helpline=helpline, admin=request.user, changes=form.cleaned_data)
+    messages.success(request, f"Saved {helpline.name}.")
+    return redirect(f"{reverse('edit_helplines')}#helpline-{pk}")

@@ -1,4 +1,4 @@
-"""sitemap.xml: every public question, category and tag."""
+"""sitemap.xml: every public question (unless marked noindex), category and tag."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class QuestionSitemap(Sitemap):
         return (
             Post.objects.visible_to(None)
             .questions()
+            .filter(noindex=False)  # the author asked search engines not to list it
             .only("pk", "kind", "title", "last_activity_at")
             .order_by("-pk")
         )

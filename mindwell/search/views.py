@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from mindwell.qa import pagecache
 from mindwell.qa.forms import TAG_RE
 from mindwell.qa.models import Category, Post, Tag
 from mindwell.search import query as search_query
@@ -82,6 +83,8 @@ def questions_in_order(request: HttpRequest, ids: list[int]) -> list[Post]:
 
 
 def search(request: HttpRequest) -> HttpResponse:
+    if (entry := pagecache.cached(request, "search")) is not None:
+        return pagecache.respond(request, entry)
     data = request.GET.copy()
     # NUL bytes mean nothing in a search; drop them rather than refuse the query.
     data["q"] = data.get("q", "").replace("\x00", "")
@@ -107,9 +110,11 @@ def search(request: HttpRequest) -> HttpResponse:
             results=[(q, snippets.get(q.pk, "")) for q in questions],
             total=page.paginator.count,
         )
+        pagecache.depends_on(request, questions)
     if not context.get("results"):
         context["categories"] = Category.objects.filter(parent=None)
-    return render(request, "search/search.html", context)
+    response = render(request, "search/search.html", context)
+    return pagecache.keep(request, "search", response, lists=True)  # any write may change it
 
 
 def similar(request: HttpRequest) -> HttpResponse:

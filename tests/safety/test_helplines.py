@@ -12,6 +12,9 @@ from mindwell.safety.helplines import (
     resolve_country,
 )
 
+# The directory lives in the database (seeded from data/helplines.toml).
+pytestmark = pytest.mark.django_db
+
 
 def names(country: str | None, accept_language: str | None = None) -> list[str]:
     return [h.name for h in helplines_for(country, accept_language)]

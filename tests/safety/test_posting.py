@@ -28,8 +28,10 @@ def ask(client: Client, headers: dict[str, str] | None = None, **fields: str):
     return client.post("/ask", data, headers=headers or {})
 
 
-def hidden_fields(page: str) -> dict[str, str]:
-    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+def hidden_fields(page: str, form_class: str = "check-in-confirm") -> dict[str, str]:
+    """The hidden fields of one form of the check-in: "check-in-confirm" or "check-in-back"."""
+    form = page.split(f'class="{form_class}"', 1)[1].split("</form>", 1)[0]
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)
     return {name: html.unescape(value) for name, value in found}
 
 
@@ -51,7 +53,7 @@ def test_a_risky_question_shows_the_check_in_page_with_helplines_and_saves_nothi
     assert "I need to talk to someone now" in page
     assert "Samaritans" in page and "116 123" in page
     assert "I'm safe, post my question" in page
-    assert 'href="/ask"' in page
+    assert hidden_fields(page, "check-in-back")["safety_back"] == "1"
     assert not Post.objects.exists()
     assert not Screening.objects.exists()
 
@@ -178,7 +180,7 @@ def test_a_comment_goes_through_the_same_check_in(client: Client, question):
 def test_an_ordinary_answer_and_comment_post_straight_away(question, bob):
     client = logged_in(bob)
     assert client.post(f"/posts/{question.pk}/answer", {"body": CALM}).status_code == 302
-    assert client.post(f"/posts/{question.pk}/comment", {"body": CALM}).status_code == 302
+    assert client.post(f"/posts/{question.pk}/comment", {"body": "Same here."}).status_code == 302
     assert set(Screening.objects.values_list("post__kind", "label")) == {
         ("Q", "none"),
         ("A", "none"),
@@ -222,3 +224,125 @@ def test_the_banner_costs_no_extra_queries(client: Client, alice, category):
 def test_a_phone_with_two_numbers_links_to_the_first(client: Client, category):
     page = ask(client, body=RISKY, headers={"accept-language": "hi-IN"}).content.decode()
     assert '<a href="tel:14416">14416 or 1-800-891-4416</a>' in check_in_panel(page)
+
+
+def test_going_back_from_the_check_in_brings_the_question_form_back_filled(
+    client: Client, category
+):
+    typed = {"title": "I can't see a way forward", "body": RISKY, "tags": "night"}
+    page = ask(client, **typed).content.decode()
+    response = client.post("/ask", hidden_fields(page, "check-in-back"))
+    form = response.content.decode()
+    assert response.status_code == 200
+    assert "Ask a question" in form and "Before you post" not in form
+    assert 'value="I can&#x27;t see a way forward"' in form
+    assert re.search(rf'name="body"[^>]*>\s*{re.escape(RISKY)}</textarea>', form)
+    assert '<option value="couples" selected>' in form
+    assert 'value="night"' in form
+    assert not Post.objects.exists()
+
+
+def test_going_back_from_an_answer_check_in_keeps_the_answer_in_the_question_page(question, bob):
+    client = logged_in(bob)
+    page = client.post(f"/posts/{question.pk}/answer", {"body": RISKY}).content.decode()
+    assert f'action="/posts/{question.pk}/answer#your-answer" class="check-in-back"' in page
+    response = client.post(f"/posts/{question.pk}/answer", hidden_fields(page, "check-in-back"))
+    filled = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 200
+    assert question.title in filled
+    assert re.search(rf'id="id_answer_body">\s*{re.escape(RISKY)}</textarea>', filled)
+    assert not Post.objects.filter(kind="A").exists()
+
+
+def test_going_back_from_a_comment_check_in_reopens_that_comment_form_filled(question, bob):
+    client = logged_in(bob)
+    page = client.post(f"/posts/{question.pk}/comment", {"body": RISKY}).content.decode()
+    response = client.post(f"/posts/{question.pk}/comment", hidden_fields(page, "check-in-back"))
+    filled = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 200
+    assert '<details class="comment-form" open>' in filled
+    assert (
+        RISKY in filled.split(f'id="id_comment_{question.pk}_body"', 1)[1].split("</textarea>")[0]
+    )
+    assert not Post.objects.filter(kind="C").exists()
+
+
+def test_each_post_is_screened_once(monkeypatch, alice, category):
+    from mindwell.safety import actions as safety_actions
+
+    calls: list[str] = []
+    real = safety_actions.screen
+
+    def counting(text: str):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(safety_actions, "screen", counting)
+    client = logged_in(alice)
+    page = ask(client, body=RISKY).content.decode()
+    assert len(calls) == 1  # the check-in
+    client.post("/ask", hidden_fields(page))
+    assert len(calls) == 2  # the confirmed post: screened in the view, stored as is
+    question = Post.objects.get(kind="Q")
+    assert question.screening.label == "risk"
+    assert client.post(f"/posts/{question.pk}/answer", {"body": CALM}).status_code == 302
+    assert client.post(f"/posts/{question.pk}/comment", {"body": "Same here."}).status_code == 302
+    assert len(calls) == 4
+    assert Screening.objects.count() == 3
+
+
+METHOD = "I bought a rope yesterday and I want to die."
+
+
+def test_a_post_describing_a_method_is_held_and_its_author_still_sees_helplines(
+    alice, bob, category
+):
+    client = logged_in(alice)
+    page = ask(client, body=METHOD, headers={"accept-language": "en-GB"}).content.decode()
+    assert "Before you post" in page and "Samaritans" in page  # support at once
+    response = client.post("/ask", hidden_fields(page), headers={"accept-language": "en-GB"})
+    question = Post.objects.get(kind="Q")
+    assert (question.state, question.screening.method_detail) == ("held", True)
+    assert "describes a way of harming yourself" in question.state_reason
+    own = client.get(response["Location"], headers={"accept-language": "en-GB"}).content.decode()
+    [banner] = notes(own)
+    assert "Samaritans" in banner
+    assert logged_in(bob).get(question.get_absolute_url()).status_code == 404
+
+
+def test_a_risk_post_without_method_detail_is_published(alice, category):
+    question = actions.ask_question(
+        author=alice, title="I don't know what to do", body=RISKY, category=category, tags=[]
+    )
+    assert (question.state, question.state_reason) == ("published", "")
+
+
+def test_the_script_s_precheck_answers_with_the_panel_for_risk_and_nothing_otherwise(
+    client: Client, db
+):
+    risky = client.post(
+        "/safety/check-in",
+        {"safety_kind": "answer", "body": RISKY},
+        headers={"accept-language": "en-GB"},
+    )
+    panel = risky.content.decode()
+    assert risky.status_code == 200
+    assert "<html" not in panel  # a fragment for the dialog
+    assert "Before you post: are you safe right now?" in panel and "Samaritans" in panel
+    assert 'data-checkin="confirm">I\'m safe, post my answer</button>' in panel
+    assert 'data-checkin="back">Go back without posting</button>' in panel
+    calm = client.post(
+        "/safety/check-in", {"safety_kind": "question", "title": "Sleep", "body": CALM}
+    )
+    assert (calm.status_code, calm.content) == (204, b"")
+    odd = client.post("/safety/check-in", {"safety_kind": "poem", "body": RISKY})
+    assert odd.status_code == 400
+    assert client.get("/safety/check-in").status_code == 405
+    assert not Post.objects.exists() and not Screening.objects.exists()
+
+
+def test_the_precheck_needs_the_csrf_token(db):
+    strict = Client(enforce_csrf_checks=True)
+    assert (
+        strict.post("/safety/check-in", {"safety_kind": "answer", "body": RISKY}).status_code == 403
+    )

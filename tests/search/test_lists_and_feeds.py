@@ -137,11 +137,20 @@ def test_sitemap_lists_public_questions_categories_and_tags(client: Client, ques
         tags=[],
     )
     actions.set_post_state(post=hidden, state=Post.State.HIDDEN, actor=moderator)
+    unlisted = actions.ask_question(
+        author=make_user("Eve"),
+        title="A question its asker keeps out of search engines",
+        body="Body",
+        category=question.category,
+        tags=[],
+        noindex=True,
+    )
     index = client.get("/sitemap.xml").content.decode()
     assert "sitemap-questions.xml" in index
     questions = client.get("/sitemap-questions.xml").content.decode()
     assert question.get_absolute_url() in questions
     assert f"/questions/{hidden.pk}/" not in questions
+    assert f"/questions/{unlisted.pk}/" not in questions
     assert "/categories/couples/" in client.get("/sitemap-categories.xml").content.decode()
     assert "/tags/money/" in client.get("/sitemap-tags.xml").content.decode()
 

@@ -20,7 +20,14 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args: Any, host: str, port: int, workers: int, no_serve: bool, **options: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        workers: int,
+        server: str,
+        no_serve: bool,
+        **options: Any,
     ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         demo_user, created = load_demo()
@@ -30,4 +37,4 @@ class Command(BaseCommand):
             f"Demo login: {demo_user.display_name} / {DEMO_PASSWORD}\n"
         )
         if not no_serve:
-            serve(host, port, workers)
+            serve(host, port, workers, server)
