@@ -180,7 +180,8 @@ CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, keeping one client per connection pool (see the module).
+            "BACKEND": "mindwell.server.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("MINDWELL_CACHE_PREFIX", "mindwell"),
         }
@@ -239,10 +240,21 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Mindwell <noreply@localhost>
 # Background work (notification emails) through Django's tasks framework. The
 # database backend keeps tasks in the database itself, so a task is written in
 # the same transaction as the post that causes it and survives restarts.
-# MINDWELL_TASKS_BACKEND names another backend class (e.g. a Redis one).
+# MINDWELL_TASKS_BACKEND=redis queues them in Redis instead (for larger sites,
+# mindwell/notify/redis_backend.py); any other value names a backend class.
+_tasks_backends = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "mindwell.notify.redis_backend.RedisBackend",
+}
+_tasks_backend = env_str("MINDWELL_TASKS_BACKEND", "database")
+if _tasks_backend == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "MINDWELL_TASKS_BACKEND=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
+    )
 TASKS = {
     "default": {
-        "BACKEND": env_str("MINDWELL_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": _tasks_backends.get(_tasks_backend, _tasks_backend),
+        "OPTIONS": {"URL": REDIS_URL, "KEY": "mindwell:tasks"} if _tasks_backend == "redis" else {},
     }
 }
 # Links in emails need the site's public address.
@@ -329,8 +341,13 @@ MINDWELL_HOLD_OVER_LINKS = (
 # Deleted posts are removed for good by `mindwell purge-deleted` after this many days.
 MINDWELL_PURGE_AFTER_DAYS = env_int("MINDWELL_PURGE_AFTER_DAYS", 30, minimum=1)
 # Crisis care: moderators are alerted at once when someone may be at risk; if none
-# responds within this many minutes, `mindwell safety_escalate` alerts the admins.
-MINDWELL_CRISIS_RESPONSE_MINUTES = env_int("MINDWELL_CRISIS_RESPONSE_MINUTES", 30, minimum=1)
+# responds within this many minutes, `mindwell safety_escalate` alerts every moderator
+# and admin. A risk question that nobody but its writer has replied to within
+# MINDWELL_CRISIS_UNANSWERED_MINUTES is escalated the same way (once).
+MINDWELL_CRISIS_RESPONSE_MINUTES = env_int("MINDWELL_CRISIS_RESPONSE_MINUTES", 15, minimum=1)
+MINDWELL_CRISIS_UNANSWERED_MINUTES = env_int("MINDWELL_CRISIS_UNANSWERED_MINUTES", 120, minimum=1)
+# "I'm worried about this person": reports per reporter (member, else address) an hour.
+MINDWELL_WORRIED_PER_HOUR = env_int("MINDWELL_WORRIED_PER_HOUR", 5, minimum=1)
 
 # Points, with Question2Answer's scheme and defaults: points = base + multiple x
 # (the sum below). Each number can be set with MINDWELL_POINTS_<NAME>, e.g.

@@ -57,7 +57,7 @@ def test_database_url_selects_postgresql_and_redis_url_the_cache(tmp_path):
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/mindwell",
         REDIS_URL="redis://127.0.0.1:6379/0",
     )
-    assert out == "django.db.backends.postgresql django.core.cache.backends.redis.RedisCache"
+    assert out == "django.db.backends.postgresql mindwell.server.cache.RedisCache"
 
 
 def test_a_bad_setting_stops_the_start_with_a_clear_message(tmp_path):

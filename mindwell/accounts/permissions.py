@@ -1,4 +1,5 @@
-"""Privileges: what a member may do, by level or by points (settings.MINDWELL_PERMISSIONS).
+"""Privileges: what a member may do, by level or by points (settings.MINDWELL_PERMISSIONS,
+as changed on the site settings page: `rules()`).
 
 `refusal(user, name)` is the single place that decides; it returns the reason a
 user may not do something (shown next to the control instead of a broken
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.utils import timezone
 
 from mindwell.accounts.models import CategoryLevel, Level
@@ -47,9 +47,23 @@ def level_in(user: User, category: Category | None) -> int:
     return max([user.level] + [levels[i] for i in ids if i in levels])
 
 
+def rules(user: User | None = None) -> dict[str, dict[str, int | None]]:
+    """Every permission's level and points, from the cached site settings (no query).
+
+    With a user, read once per user object (one request), not once per control on
+    the page: a question page asks dozens of times.
+    """
+    from mindwell.moderation import sitesettings
+
+    found: dict[str, dict[str, int | None]] | None = getattr(user, "_permission_rules", None)
+    if found is None:
+        found = sitesettings.permissions()
+        if user is not None:
+            user._permission_rules = found  # type: ignore[attr-defined]
+    return found
+
+
 def refusal(user: User | AnonymousUser, name: str, category: Category | None = None) -> str | None:
-    rule = settings.MINDWELL_PERMISSIONS[name]
-    required_level, points = int(rule["level"] or 0), rule["points"]
     action = ACTIONS[name]
     if not user.is_authenticated:
         return f"Log in to {action}."
@@ -57,6 +71,8 @@ def refusal(user: User | AnonymousUser, name: str, category: Category | None = N
         return f"Your account cannot {action}."
     if standing := standing_refusal(user):
         return standing
+    rule = rules(user)[name]
+    required_level, points = int(rule["level"] or 0), rule["points"]
     if level_in(user, category) >= required_level:
         return None
     if points is not None and user.points >= points:

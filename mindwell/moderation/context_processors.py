@@ -5,10 +5,12 @@ from django.http import HttpRequest
 from mindwell.moderation import sitesettings
 from mindwell.moderation.actions import pending_warnings
 from mindwell.moderation.views import queue_size
+from mindwell.safety.models import Screening
 
 
 def moderation(request: HttpRequest) -> dict[str, object]:
-    """The site name and welcome text admins set; the queue size for moderators; warnings.
+    """The site name and welcome text admins set; the queue and at-risk sizes for moderators;
+    warnings.
 
     Runs after qa's context processor, so the stored site name wins over the default.
     """
@@ -22,4 +24,7 @@ def moderation(request: HttpRequest) -> dict[str, object]:
         context["pending_warnings"] = pending_warnings(user)
         if user.is_moderator:
             context["queue_size"] = queue_size()
+            # The in-app alert that someone may be at risk: on every page a moderator
+            # opens, beside the queue, until someone records a response.
+            context["at_risk_size"] = Screening.objects.awaiting_response().count()
     return context

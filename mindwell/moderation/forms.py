@@ -3,8 +3,12 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 
+from mindwell.accounts.models import Level
+from mindwell.accounts.permissions import ACTIONS
 from mindwell.moderation.actions import MAX_SUSPENSION_DAYS
+from mindwell.moderation.limits import NOUNS
 from mindwell.moderation.models import FlagReason
 from mindwell.qa.models import Category
 
@@ -126,6 +130,110 @@ class SiteSettingsForm(forms.Form):
     )
     purge_after_days = forms.IntegerField(
         label="Remove deleted posts for good after (days)", min_value=1, max_value=3650
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Add a field per number of the points scheme, the permissions and the hourly
+        limits, named as their site settings (`points_answer_upvote`, `perm_flag_level`,
+        `limit_ip_logins`, …)."""
+        super().__init__(*args, **kwargs)
+        for name in settings.MINDWELL_POINTS:
+            if name != "base":  # stays an environment setting (sitesettings.py says why)
+                low, high = (1, 100) if name == "multiple" else (0, POINTS_MAX)
+                self.fields[f"points_{name}"] = _number(POINT_LABELS.get(name, name), low, high)
+        for name in settings.MINDWELL_PERMISSIONS:
+            self.fields[f"perm_{name}_level"] = forms.TypedChoiceField(
+                label=f"Level that may {ACTIONS[name]}",
+                choices=Level.choices,
+                coerce=int,
+                error_messages={"invalid_choice": "Choose one of the levels."},
+            )
+            points = _number(f"Or points to {ACTIONS[name]}", 0, PERMISSION_POINTS_MAX)
+            points.required = False  # empty: by level only
+            self.fields[f"perm_{name}_points"] = points
+        for scope, limits in settings.MINDWELL_LIMITS.items():
+            who = "per member" if scope == "user" else "per address"
+            for action in limits:
+                label = f"{NOUNS[action].capitalize()} an hour {who}"
+                self.fields[f"limit_{scope}_{action}"] = _number(label, 1, LIMIT_MAX)
+        # A post without some of these numbers (a script, an older page) leaves them as
+        # they are; a number sent empty is an error (or "by level only" for points).
+        missing = [n for n in self.fields if n not in self.GENERAL and n not in self.data]
+        if self.is_bound and missing:
+            data = dict(self.data.items())  # one value per key: no list fields here
+            for name in missing:
+                value = self.initial.get(name)
+                data[name] = "" if value is None else str(value)
+            self.data = data
+
+    GENERAL = [
+        "site_name",
+        "welcome",
+        "flags_to_hide",
+        "hold_anonymous",
+        "hold_under_points",
+        "hold_over_links",
+        "purge_after_days",
+    ]
+
+    def general_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.GENERAL]
+
+    def point_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("points_")]
+
+    def permission_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        return [
+            (name, self[f"perm_{name}_level"], self[f"perm_{name}_points"])
+            for name in settings.MINDWELL_PERMISSIONS
+        ]
+
+    def limit_rows(self) -> list[tuple[str, forms.BoundField | None, forms.BoundField | None]]:
+        """(action, per member, per address): an action may be limited in one scope only."""
+        rows = []
+        for action in dict.fromkeys(a for by in settings.MINDWELL_LIMITS.values() for a in by):
+            user, ip = (self[k] if k in self.fields else None for k in self._limits(action))
+            rows.append((NOUNS[action].capitalize(), user, ip))
+        return rows
+
+    @staticmethod
+    def _limits(action: str) -> tuple[str, str]:
+        return f"limit_user_{action}", f"limit_ip_{action}"
+
+
+POINT_LABELS = {
+    "multiple": "Multiple applied to all the units",
+    "post_question": "Each question posted",
+    "post_answer": "Each answer posted",
+    "select_answer": "Selecting a best answer on your question",
+    "answer_selected": "Your answer selected as best",
+    "question_upvote": "Each up vote on your question",
+    "question_upvote_max": "…at most this many units a question",
+    "question_downvote": "Each down vote on your question (taken away)",
+    "question_downvote_max": "…at most this many units a question",
+    "answer_upvote": "Each up vote on your answer",
+    "answer_upvote_max": "…at most this many units an answer",
+    "answer_downvote": "Each down vote on your answer (taken away)",
+    "answer_downvote_max": "…at most this many units an answer",
+    "vote_cast": "Each vote you cast",
+}
+POINTS_MAX = 1000  # units for one thing (or a cap a post)
+PERMISSION_POINTS_MAX = 1_000_000
+LIMIT_MAX = 100_000  # an hour
+
+
+def _number(label: str, low: int, high: int) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        error_messages={
+            "required": "Give a whole number.",
+            "invalid": "Give a whole number.",
+            "min_value": f"Give a number from {low:,} to {high:,}.",
+            "max_value": f"Give a number from {low:,} to {high:,}.",
+        },
+        widget=forms.NumberInput(attrs={"min": low, "max": high}),
     )
 
 

@@ -1,4 +1,5 @@
-"""Rate limits per member and per IP address per hour (settings.MINDWELL_LIMITS).
+"""Rate limits per member and per IP address per hour (settings.MINDWELL_LIMITS, as changed
+on the site settings page: `hourly()`).
 
 Counts live in Django's cache in fixed hourly windows keyed by the window's
 start, so a refusal can say when the window ends. `cache.add` then `cache.incr`
@@ -79,12 +80,20 @@ def _noun(action: str, n: int) -> str:
     return NOUNS[action] if n != 1 else NOUNS[action].removesuffix("s")
 
 
+def hourly() -> dict[str, dict[str, int]]:
+    """The limits per scope ("user", "ip") and action, from the cached site settings."""
+    from mindwell.moderation import sitesettings
+
+    return sitesettings.limits()
+
+
 def _counters(request: HttpRequest, action: str) -> list[tuple[str, int, str]]:
     """(cache key, limit, refusal wording) for each scope that applies to this request."""
     window = int(time.time()) // WINDOW * WINDOW
     found = []
     user = getattr(request, "user", None)
-    user_limit = settings.MINDWELL_LIMITS["user"].get(action)
+    limits = hourly()
+    user_limit = limits.get("user", {}).get(action)
     if user is not None and user.is_authenticated and user_limit is not None:
         found.append(
             (
@@ -93,7 +102,7 @@ def _counters(request: HttpRequest, action: str) -> list[tuple[str, int, str]]:
                 f"You have reached the limit of {user_limit} {_noun(action, user_limit)} an hour.",
             )
         )
-    ip_limit = settings.MINDWELL_LIMITS["ip"].get(action)
+    ip_limit = limits.get("ip", {}).get(action)
     if ip_limit is not None:
         found.append(
             (

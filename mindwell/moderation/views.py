@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -352,12 +353,25 @@ def site_settings(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied(reason)
     form = SiteSettingsForm(request.POST or None, initial=sitesettings.current())
     if request.method == "POST" and form.is_valid():
-        changed = actions.change_settings(actor=request.user, values=form.cleaned_data)
-        messages.success(request, "Settings saved." if changed else "Nothing changed.")
+        with transaction.atomic():  # the recount task is stored with the change, or neither
+            changed = actions.change_settings(actor=request.user, values=form.cleaned_data)
+            rescored = any(key.startswith("points_") for key in changed)
+            if rescored:
+                sitesettings.schedule_recount()
+        if rescored:
+            messages.success(request, RECOUNTING)
+        else:
+            messages.success(request, "Settings saved." if changed else "Nothing changed.")
         return redirect("site_settings")
     status = 400 if request.method == "POST" else 200
     return render_settings(request, form, status=status)
 
+
+RECOUNTING = (
+    "Settings saved. The points scheme changed: every member's points are being recounted"
+    " under it by the task worker (`mindwell worker`, or the one `mindwell serve` starts),"
+    " usually within a minute. The ledger shows each change as a recount correction."
+)
 
 CATEGORY_FORMS = {
     "add": CategoryAddForm,
@@ -417,8 +431,7 @@ def render_settings(
             "form": form or SiteSettingsForm(initial=sitesettings.current()),
             "category_forms": forms,
             "categories": list(Category.objects.select_related("parent")),
-            "points": settings.MINDWELL_POINTS,
-            "permissions": settings.MINDWELL_PERMISSIONS,
+            "base_points": settings.MINDWELL_POINTS["base"],
         },
         status=status,
     )

@@ -1,4 +1,5 @@
-"""The task worker: django-tasks-db's worker loop, plus a sweeper for lost work and digests.
+"""The task worker: django-tasks-db's worker loop (or the Redis backend's), plus a sweeper
+for lost work and digests.
 
 `mindwell worker` runs one in the foreground; `mindwell serve` starts one as a
 child process beside the web server (`start_beside_server`).
@@ -24,6 +25,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from mindwell.notify import sending
+from mindwell.notify.redis_backend import RedisBackend, RedisWorker
 from mindwell.safety.actions import escalate_overdue
 
 log = logging.getLogger(__name__)
@@ -60,15 +62,19 @@ def _sweep_forever(every: float) -> None:
 
 def run(*, interval: float, sweep_every: float, batch: bool) -> None:
     """Run tasks until stopped (or, with batch, until none is ready)."""
-    if not isinstance(task_backends["default"], DatabaseBackend):
+    backend = task_backends["default"]
+    if not isinstance(backend, DatabaseBackend | RedisBackend):
         raise CommandError(
-            "The task backend is not the database backend: run that backend's own worker, "
-            "and `mindwell worker --sweep-only` once beside it."
+            "The task backend is neither the database nor the Redis backend: run that "
+            "backend's own worker, and `mindwell worker --sweep-only` once beside it."
         )
     sweep()
     if not batch:
         threading.Thread(target=_sweep_forever, args=(sweep_every,), daemon=True).start()
-    _run_worker(interval, batch)
+    if isinstance(backend, RedisBackend):
+        RedisWorker(backend).run(batch=batch)  # waits on Redis itself: no interval
+    else:
+        _run_worker(interval, batch)
 
 
 def _run_worker(interval: float, batch: bool) -> None:
@@ -98,7 +104,7 @@ def _die_with_parent() -> None:
 
 def start_beside_server() -> subprocess.Popen[bytes] | None:
     """Start `mindwell worker` as a child of the web server, stopped when the server stops."""
-    if not isinstance(task_backends["default"], DatabaseBackend):
+    if not isinstance(task_backends["default"], DatabaseBackend | RedisBackend):
         return None
     child = subprocess.Popen([*MINDWELL, "worker"], preexec_fn=_die_with_parent)  # noqa: S603
     server_pid = os.getpid()

@@ -1,9 +1,12 @@
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
 
 from mindwell.moderation import antispam
 from mindwell.qa.models import Category, ContentWarning, warning_label
@@ -231,10 +234,37 @@ class CommentForm(PostOptionsForm):
     field_order = ["body"]
     notify_label = "Email me at this address if my comment gets a reply"
 
+    # Stands for the post id in the ids of a form rendered once for every post (see
+    # `for_each_post`); not digits, so it can never be a real post's id prefix.
+    ID_SLOT = "id_comment_POST_"
+
     @classmethod
     def on(cls, post_id: int, *args: Any, **kwargs: Any) -> "CommentForm":
         """The comment form under one post: one per post on a page, each with its own ids."""
         return cls(*args, auto_id=f"id_comment_{post_id}_%s", **kwargs)
+
+    @classmethod
+    def for_each_post(cls, visitor: bool) -> Callable[[int], SafeString]:
+        """The blank form's fields for the post with a given id, rendered once per page.
+
+        Rendering form fields is the dearest part of a question page, and the blank
+        forms under its posts differ only in their ids: these are rendered with a slot
+        for the post id and filled per post, giving the same HTML as rendering each
+        (every label still points to its own input). Only for members: a visitor's
+        form carries a spam-check token per form, so it is rendered per post.
+        """
+        if visitor:
+            return lambda post_id: fields_html(cls.on(post_id, visitor=True))
+        html = fields_html(cls(auto_id=f"{cls.ID_SLOT}%s", visitor=False))
+        # Still safe: a fixed id prefix in Django's escaped HTML becomes one with digits.
+        return lambda post_id: mark_safe(  # noqa: S308
+            html.replace(cls.ID_SLOT, f"id_comment_{post_id}_")
+        )
+
+
+def fields_html(form: forms.BaseForm) -> SafeString:
+    """A form's fields (not the <form> element) as the question page shows them."""
+    return render_to_string("qa/_form_fields.html", {"form": form})
 
 
 class EditForm(forms.Form):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.db.models import Count, F, IntegerField, Sum, Value
 from django.db.models.functions import Coalesce, Least
 
@@ -25,7 +24,10 @@ PUBLISHED = Post.State.PUBLISHED
 
 
 def scheme() -> dict[str, int]:
-    return settings.MINDWELL_POINTS
+    """MINDWELL_POINTS as changed on the site settings page (cached: no query per call)."""
+    from mindwell.moderation import sitesettings
+
+    return sitesettings.points()
 
 
 def vote_units(kind: str, upvotes: int, downvotes: int) -> int:

@@ -28,7 +28,7 @@ from mindwell.moderation import antispam, limits
 from mindwell.moderation import permissions as moderation
 from mindwell.professionals.actions import verified_badges
 from mindwell.qa import actions, pagecache, permissions
-from mindwell.qa.forms import AnswerForm, CommentForm, EditForm, QuestionForm
+from mindwell.qa.forms import AnswerForm, CommentForm, EditForm, QuestionForm, fields_html
 from mindwell.qa.identity import reveal_author
 from mindwell.qa.models import Category, Post, Professionals, Revision, Tag, Vote
 from mindwell.qa.permissions import Viewer
@@ -212,7 +212,7 @@ class PostCard:
     edit_refusal: str | None = None
     comment_refusal: str | None = None
     comments: list[Post] = field(default_factory=list)
-    comment_form: CommentForm | None = None
+    comment_fields: str = ""  # the comment form's fields as safe HTML; "" if refused
     state_changes: list[tuple[str, str]] = field(default_factory=list)  # (state, button label)
     supportive: bool = False  # no score and no down-vote button in a supportive category
 
@@ -286,12 +286,13 @@ def render_question(
         PostCard.for_viewer(user, post, my_votes, comments.get(post.pk))
         for post in [question, *answers]
     ]
+    blank_comment_fields = CommentForm.for_each_post(visitor)
     for card in cards:
         if card.comment_refusal is None:
-            card.comment_form = (
-                comment_form
+            card.comment_fields = (
+                fields_html(comment_form)
                 if comment_form is not None and card.post.pk == comment_parent
-                else CommentForm.on(card.post.pk, visitor=visitor)
+                else blank_comment_fields(card.post.pk)
             )
     related = related_questions(request, question, [t.name for t in tags])
     pagecache.depends_on(request, [question, *thread], related)

@@ -2,8 +2,8 @@
 
 Someone who may be at risk is never silenced: their post is published (held for
 review only when it describes a method), they see support at once, and the
-moderators are alerted at once with a response target. Whoever is late, the admins
-hear of it (`mindwell safety_escalate`).
+moderators are alerted at once with a response target. Whoever is late, every
+moderator and admin hears of it (`mindwell safety_escalate`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from mindwell.accounts.models import Level, User
 from mindwell.safety.helplines import forget_directory
-from mindwell.safety.models import Helpline, Screening
+from mindwell.safety.models import Helpline, Screening, WellbeingPreference
 from mindwell.safety.screening import Screening as Finding
 from mindwell.safety.screening import screen
 
@@ -94,47 +94,93 @@ def worry_about(post: Post, reader: User | None) -> Screening:
     return record
 
 
-def record_response(*, screening: Screening, moderator: User, note: str) -> Screening:
-    """A moderator has responded to someone who may be at risk; the note says how."""
+def record_response(*, screening: Screening, moderator: User, outcome: str, note: str) -> Screening:
+    """A moderator has responded to someone who may be at risk: the outcome, and a note."""
     from mindwell.moderation.actions import audit
 
     if not moderator.is_moderator:
         raise PermissionDenied("Only moderators respond to people at risk.")
+    if outcome not in Screening.Outcome.values:
+        raise ValidationError(f"Unknown outcome {outcome!r}.")
     with transaction.atomic():
         record = Screening.objects.select_for_update().select_related("post").get(pk=screening.pk)
         before = {"responded_at": None, "alerted_at": _iso(record.alerted_at)}
         record.responded_at = timezone.now()
         record.responded_by = moderator
+        record.response_outcome = outcome
         record.response_note = note
-        record.save(update_fields=["responded_at", "responded_by", "response_note"])
+        record.save(
+            update_fields=["responded_at", "responded_by", "response_outcome", "response_note"]
+        )
         audit(
             actor=moderator,
             action="responded: at risk",
             post=record.post,
             reason=note,
             before=before,
-            after={"responded_at": _iso(record.responded_at)},
+            after={"responded_at": _iso(record.responded_at), "outcome": outcome},
         )
     return record
 
 
 def escalate_overdue() -> int:
-    """Alert the admins about every post nobody responded to within the target; how many."""
+    """Alert every moderator and admin about posts left too long; how many posts.
+
+    Two rules, each once per post: nobody responded within the response target, and a
+    risk question has had no reply from anyone but its writer within the unanswered
+    target. Run by `mindwell safety_escalate` and the task worker's sweep.
+    """
+    now = timezone.now()
     with transaction.atomic():
-        overdue = list(Screening.objects.overdue().select_for_update(of=("self",)))
-        if not overdue:
-            return 0
-        Screening.objects.filter(pk__in=[s.pk for s in overdue]).update(escalated_at=timezone.now())
-        minutes = settings.MINDWELL_CRISIS_RESPONSE_MINUTES
-        paths = "\n".join(_post_link(s.post_id) for s in overdue)
-        _email_after_commit(
-            User.objects.filter(level__gte=Level.ADMIN, is_active=True),
-            f"No response in {minutes} minutes: {len(overdue)} waiting (someone may be at risk)",
-            "No moderator has responded within the response target to these posts,"
-            " whose writers may be at risk. Please look now, or find a moderator who can:\n\n"
-            f"{paths}\n\nThe list: {settings.SITE_URL}/safety/at-risk",
-        )
-    return len(overdue)
+        overdue = list(Screening.objects.overdue(now).select_for_update(of=("self",)))
+        unanswered = list(Screening.objects.unanswered(now).select_for_update(of=("self",)))
+        if overdue:
+            Screening.objects.filter(pk__in=[s.pk for s in overdue]).update(escalated_at=now)
+            _escalate(
+                f"No response in {_minutes(settings.MINDWELL_CRISIS_RESPONSE_MINUTES)}:"
+                f" {len(overdue)} waiting (someone may be at risk)",
+                "No moderator has responded within the response target to these posts,"
+                " whose writers may be at risk. Please look now, or find a moderator who can:",
+                overdue,
+            )
+        if unanswered:
+            Screening.objects.filter(pk__in=[s.pk for s in unanswered]).update(
+                unanswered_escalated_at=now
+            )
+            _escalate(
+                f"No reply in {_minutes(settings.MINDWELL_CRISIS_UNANSWERED_MINUTES)}:"
+                f" {len(unanswered)} question{'s' if len(unanswered) != 1 else ''}"
+                " from someone who may be at risk",
+                "Nobody but the writer has replied to these questions, whose writers may be"
+                " at risk. Please reply kindly on the site, or ask someone who can:",
+                unanswered,
+            )
+    return len({s.pk for s in overdue + unanswered})
+
+
+def _escalate(subject: str, lead: str, screenings: list[Screening]) -> None:
+    # Every moderator, not only the admins: whoever is around first can act.
+    paths = "\n".join(_post_link(s.post_id) for s in screenings)
+    _email_after_commit(
+        User.objects.filter(level__gte=Level.MODERATOR, is_active=True),
+        subject,
+        f"{lead}\n\n{paths}\n\nThe list: {settings.SITE_URL}/safety/at-risk",
+    )
+
+
+def _minutes(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def set_check_ins(user: User, wanted: bool) -> WellbeingPreference:
+    """The member's choice about moderators reaching out to them privately."""
+    preference, _ = WellbeingPreference.objects.update_or_create(
+        user=user, defaults={"check_ins": wanted}
+    )
+    return preference
 
 
 def choose_country(user: User, code: str) -> None:
@@ -156,8 +202,8 @@ def _start_response_clock(record: Screening) -> None:
         User.objects.filter(level__gte=Level.MODERATOR, is_active=True),
         "Someone may be at risk: please respond",
         "A post on the site reads as if its writer may be at risk, or a reader is worried"
-        f" about them. Please look within {minutes} minutes, reach out kindly, and mark"
-        f" it responded with a note:\n\n{_post_link(record.post_id)}\n\n"
+        f" about them. Please look within {minutes} minutes, reach out kindly, and record"
+        f" the outcome:\n\n{_post_link(record.post_id)}\n\n"
         f"Everyone awaiting a response: {settings.SITE_URL}/safety/at-risk",
     )
 
@@ -178,7 +224,7 @@ def _email_after_commit(recipients: Iterable[User], subject: str, body: str) -> 
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
             except OSError:
                 # The post is saved and the at-risk list shows it; if nobody responds,
-                # escalation alerts the admins.
+                # escalation alerts every moderator and admin again.
                 log.exception("crisis alert to user %s failed", user.pk)
 
     transaction.on_commit(send)

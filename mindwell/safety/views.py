@@ -1,5 +1,6 @@
 """Pages of crisis care: the check-in before a risky post, helplines and the country
-chooser, "I'm worried about this person", and the moderators' at-risk list.
+chooser, "I'm worried about this person" (rate-limited per reporter), the member's wellbeing
+check-in choice, and the moderators' at-risk list.
 
 A composer view screens the text once (`screen_text`), then calls `check_in(...)`
 after its form is valid and before its action: when screening says `risk` and the
@@ -11,6 +12,7 @@ confirming posts it; going back brings the form back filled. With JavaScript,
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Any
 
@@ -18,6 +20,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +31,7 @@ from django.views.decorators.http import require_POST
 
 from mindwell.accounts.http import AuthedRequest
 from mindwell.accounts.models import Level, User
+from mindwell.moderation import limits
 from mindwell.qa.models import Post
 from mindwell.safety import actions
 from mindwell.safety.helplines import (
@@ -38,7 +42,7 @@ from mindwell.safety.helplines import (
     helplines_for,
     resolve_country,
 )
-from mindwell.safety.models import Helpline, HelplineCountry, Screening
+from mindwell.safety.models import Helpline, HelplineCountry, Screening, WellbeingPreference
 from mindwell.safety.screening import Screening as Finding
 
 CONFIRMED = "safety_confirmed"
@@ -185,17 +189,82 @@ def worried(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such post")
     # Once per reader and post: a second press shows the guidance again, alerts nobody.
     already = request.session.get("worried_about", [])
+    context = {"post": post, **helpline_context(request)}
     if post.pk not in already:
+        if refusal := take_worried_slot(request):
+            # The reader still sees how to help and the helplines; only the report waits.
+            page = render(request, "safety/worried.html", {**context, "refusal": refusal})
+            return limits.too_many(request, refusal, page)
         actions.worry_about(post, request.user if isinstance(request.user, User) else None)
         request.session["worried_about"] = [*already[-49:], post.pk]
-    context = {"post": post, **helpline_context(request)}
     return render(request, "safety/worried.html", context)
+
+
+def take_worried_slot(request: HttpRequest) -> limits.Refusal | None:
+    """Count one report for this reporter (a member, else their address), or refuse it.
+
+    moderation.limits has no kind for these reports and adding one means editing its
+    table and the settings' limits, so the same fixed hourly window is kept here: a
+    report is rare, and a flood of them from one person is harassment by proxy.
+    """
+    user = request.user
+    who = f"user:{user.pk}" if isinstance(user, User) else f"ip:{limits.ip_key(request)}"
+    window = int(time.time()) // limits.WINDOW * limits.WINDOW
+    key = f"limit:worried:{who}:{window}"
+    cache.add(key, 0, limits.WINDOW + 60)
+    try:
+        taken = cache.incr(key)
+    except ValueError:  # expired between add and incr: a new window has begun
+        cache.add(key, 0, limits.WINDOW + 60)
+        taken = cache.incr(key)
+    allowed = settings.MINDWELL_WORRIED_PER_HOUR
+    if taken <= allowed:
+        return None
+    retry = limits.WINDOW - int(time.time()) % limits.WINDOW
+    return limits.Refusal(
+        f"You have told us about {allowed} people this hour, so we have not passed this one"
+        f" on. Please try again {limits.in_minutes(retry)}. If they are in danger now, call"
+        " the emergency number.",
+        retry,
+    )
+
+
+# --- wellbeing check-ins ------------------------------------------------------------
+
+
+class CheckInsForm(forms.Form):
+    check_ins = forms.BooleanField(
+        label="Moderators may message me privately if they are worried about me",
+        required=False,
+        help_text="Turn this off and moderators will reply on the site instead. Your posts"
+        " still show the helplines, and moderators still see them if you may be at risk.",
+    )
+
+
+@login_required
+def check_ins(request: AuthedRequest) -> HttpResponse:
+    preference = WellbeingPreference.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        form = CheckInsForm(request.POST)
+        if form.is_valid():
+            actions.set_check_ins(request.user, form.cleaned_data["check_ins"])
+            messages.success(request, "Saved your choice about wellbeing check-ins.")
+            return redirect("check_ins")
+    else:
+        form = CheckInsForm(initial={"check_ins": preference is None or preference.check_ins})
+    return render(request, "safety/check_ins.html", {"form": form})
 
 
 # --- the moderators' side ----------------------------------------------------------
 
 
 class ResponseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=Screening.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what came of your response."},
+    )
     note = forms.CharField(
         label="What you did",
         max_length=2000,
@@ -218,7 +287,12 @@ def at_risk(request: AuthedRequest) -> HttpResponse:
 def render_at_risk(
     request: AuthedRequest, form: ResponseForm | None = None, form_for: int = 0, status: int = 200
 ) -> HttpResponse:
-    awaiting = list(Screening.objects.awaiting_response().select_related("post", "post__question"))
+    # post__author__wellbeing: whether the writer turned off private check-ins, same query.
+    awaiting = list(
+        Screening.objects.awaiting_response().select_related(
+            "post", "post__question", "post__author__wellbeing"
+        )
+    )
     responded = list(
         Screening.objects.filter(responded_at__isnull=False)
         .select_related("post", "post__question", "responded_by")
@@ -230,6 +304,8 @@ def render_at_risk(
         "form": form or ResponseForm(),
         "form_for": form_for,
         "response_minutes": settings.MINDWELL_CRISIS_RESPONSE_MINUTES,
+        "unanswered_minutes": settings.MINDWELL_CRISIS_UNANSWERED_MINUTES,
+        "outcomes": Screening.Outcome.choices,
     }
     return render(request, "safety/at_risk.html", context, status=status)
 
@@ -243,7 +319,10 @@ def respond(request: AuthedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render_at_risk(request, form, form_for=pk, status=400)
     actions.record_response(
-        screening=screening, moderator=request.user, note=form.cleaned_data["note"]
+        screening=screening,
+        moderator=request.user,
+        outcome=form.cleaned_data["outcome"],
+        note=form.cleaned_data["note"],
     )
     return redirect("at_risk")
 

@@ -1,10 +1,17 @@
+import pytest
+import time_machine
+from django.db.models import Sum
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
+from mindwell.accounts.models import PointsEntry
+from mindwell.moderation import sitesettings
 from mindwell.moderation.models import AuditEntry, SiteSetting
+from mindwell.notify import worker
 from mindwell.qa import actions
-from mindwell.qa.counters import recount
-from mindwell.qa.models import Category, Post
-from tests.conftest import logged_in
+from mindwell.qa.counters import Recount, recount
+from mindwell.qa.models import Category, Post, Vote
+from tests.conftest import logged_in, make_user
 
 WELCOME = "Welcome to Mindwell, where you can ask questions about relationships and mental health"
 SETTINGS = {
@@ -17,6 +24,12 @@ SETTINGS = {
 }
 
 
+def form(**changes):
+    """The whole settings form as the page fills it in, with some values changed."""
+    values = {**sitesettings.defaults(), **SETTINGS, **changes}
+    return {key: "" if value is None else value for key, value in values.items()}
+
+
 def test_the_settings_page_shows_the_defaults(admin):
     page = logged_in(admin).get("/moderation/settings").content.decode()
     assert SETTINGS["welcome"] in page
@@ -25,7 +38,7 @@ def test_the_settings_page_shows_the_defaults(admin):
 
 def test_an_admin_renames_the_site_and_the_change_is_audited(admin, settings):
     response = logged_in(admin).post(
-        "/moderation/settings", {**SETTINGS, "site_name": "Calm Harbour", "flags_to_hide": 5}
+        "/moderation/settings", form(site_name="Calm Harbour", flags_to_hide=5)
     )
     assert response.status_code == 302
     assert '<a class="brand" href="/">Calm Harbour</a>' in Client().get("/").content.decode()
@@ -36,7 +49,7 @@ def test_an_admin_renames_the_site_and_the_change_is_audited(admin, settings):
 
 
 def test_a_stored_setting_wins_over_the_environment(answer, admin, flaggers):
-    logged_in(admin).post("/moderation/settings", {**SETTINGS, "flags_to_hide": 1})
+    logged_in(admin).post("/moderation/settings", form(flags_to_hide=1))
     logged_in(flaggers[0]).post(f"/posts/{answer.pk}/flag", {"reason": "spam"})
     answer.refresh_from_db()
     assert answer.state == "hidden"
@@ -44,7 +57,7 @@ def test_a_stored_setting_wins_over_the_environment(answer, admin, flaggers):
 
 def test_bad_settings_rerender_with_the_error_and_change_nothing(admin):
     response = logged_in(admin).post(
-        "/moderation/settings", {**SETTINGS, "flags_to_hide": 0, "site_name": "Other"}
+        "/moderation/settings", form(flags_to_hide=0, site_name="Other")
     )
     assert response.status_code == 400
     assert "greater than or equal to 1" in response.content.decode()
@@ -111,5 +124,87 @@ def test_a_duplicate_category_name_is_refused(admin, category):
 
 def test_the_home_page_greets_visitors_with_the_welcome_text(admin):
     assert f"<h1>{WELCOME}</h1>" in Client().get("/").content.decode()
-    logged_in(admin).post("/moderation/settings", {**SETTINGS, "welcome": "Hello, you are welcome"})
+    logged_in(admin).post("/moderation/settings", form(welcome="Hello, you are welcome"))
     assert "<h1>Hello, you are welcome</h1>" in Client().get("/").content.decode()
+
+
+# --- points scheme, permissions and limits ------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # the real worker, which commits and reconnects
+def test_an_admin_changes_the_answer_points_and_members_points_follow(admin, answer, bob):
+    bob.refresh_from_db()
+    assert bob.points == 100 + 10 * 4  # base + multiple x units for one answer
+    client = logged_in(admin)
+    response = client.post("/moderation/settings", form(points_post_answer=7))
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get()
+    assert (entry.before, entry.after) == ({"points_post_answer": 4}, {"points_post_answer": 7})
+    page = client.get("/moderation/settings").content.decode()
+    assert "points are being recounted" in page
+    assert 'name="points_post_answer" value="7"' in page
+    bob.refresh_from_db()
+    assert bob.points == 140  # the task worker recounts, not the request
+    worker.run(interval=0, sweep_every=0, batch=True)  # `mindwell worker --batch`
+    # One recount now, one after other processes' cached copies expire (local cache).
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == [
+        "READY", "SUCCESSFUL",
+    ]  # fmt: skip
+    bob.refresh_from_db()
+    assert bob.points == 100 + 10 * 7
+    ledger = PointsEntry.objects.filter(user=bob).aggregate(total=Sum("delta"))["total"]
+    assert bob.points == 100 + ledger
+    assert recount() == Recount(0, 0, 0, 0)
+    # Votes from now on are counted by the new scheme.
+    actions.cast_vote(post=answer, user=make_user("Dee"), value=1)
+    bob.refresh_from_db()
+    assert bob.points == 170 + 10 * 2
+    assert recount() == Recount(0, 0, 0, 0)
+
+
+def test_an_admin_lets_members_with_fewer_points_vote_down(admin, answer, carol):
+    vote = lambda: logged_in(carol).post(f"/posts/{answer.pk}/vote", {"vote": "down"})  # noqa: E731
+    assert vote().status_code == 403
+    logged_in(admin).post("/moderation/settings", form(perm_vote_down_points=100))
+    assert vote().status_code == 302
+    assert Vote.objects.filter(user=carol, value=-1).exists()
+    assert not DBTaskResult.objects.exists()  # no recount when the scheme did not change
+    logged_in(admin).post("/moderation/settings", form(perm_flag_level=20, perm_flag_points=""))
+    refused = logged_in(carol).post(f"/posts/{answer.pk}/flag", {"reason": "spam"})
+    assert refused.status_code == 403
+    assert "Only members at level expert or above can flag posts." in refused.content.decode()
+
+
+def test_an_admin_lowers_a_limit_and_it_holds(admin, answer, question, flaggers):
+    logged_in(admin).post("/moderation/settings", form(limit_user_flags=1))
+    client = logged_in(flaggers[0])
+    with time_machine.travel("2026-03-02 12:10Z", tick=False):
+        assert client.post(f"/posts/{answer.pk}/flag", {"reason": "spam"}).status_code == 302
+        over = client.post(f"/posts/{question.pk}/flag", {"reason": "spam"})
+    assert over.status_code == 429
+    assert "the limit of 1 flag an hour" in over.content.decode()
+
+
+def test_bad_numbers_rerender_with_errors_and_change_nothing(admin, answer):
+    response = logged_in(admin).post(
+        "/moderation/settings",
+        form(points_post_answer=-1, perm_vote_down_level=7, limit_ip_logins="", site_name="New"),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing was saved" in page
+    assert "Give a number from 0 to 1,000." in page
+    assert "Choose one of the levels." in page
+    assert "Give a whole number." in page
+    assert not SiteSetting.objects.exists()
+    assert not AuditEntry.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+def test_only_admins_see_or_change_the_settings(moderator, alice):
+    for user in (moderator, alice):
+        client = logged_in(user)
+        assert client.get("/moderation/settings").status_code == 403
+        post = client.post("/moderation/settings", form(points_post_answer=9))
+        assert post.status_code == 403
+    assert not SiteSetting.objects.exists()

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 
@@ -46,3 +48,16 @@ def test_bad_comments_come_back_open_with_a_message(client: Client, question, fi
 
 def test_commenting_on_a_missing_post_is_a_404(client: Client, db):
     assert client.post("/posts/999999/comment", {"body": "hi"}).status_code == 404
+
+
+def test_a_members_bad_comment_comes_back_in_its_own_form_and_the_others_stay_blank(
+    question, answer, bob
+):
+    response = logged_in(bob).post(f"/posts/{answer.pk}/comment", {"body": "x" * 5_001})
+    page = response.content.decode()
+    assert response.status_code == 400
+    (kept,) = re.findall(r'<details class="comment-form" open>.*?</details>', page, re.S)
+    assert f'action="/posts/{answer.pk}/comment"' in kept and "x" * 5_001 in kept
+    assert f'id="id_comment_{answer.pk}_body"' in kept and "under 5000 characters" in kept
+    blank = page.split(f'action="/posts/{question.pk}/comment"', 1)[1].split("</form>", 1)[0]
+    assert f'id="id_comment_{question.pk}_body"' in blank and "x" * 50 not in blank

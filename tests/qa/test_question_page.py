@@ -1,10 +1,13 @@
+import re
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from mindwell.accounts.models import User
-from mindwell.qa import actions
+from mindwell.qa import actions, forms
 from mindwell.qa.models import Post
 from tests.conftest import logged_in, make_user
 
@@ -137,3 +140,27 @@ def test_question_page_makes_the_same_few_queries_for_1_or_50_answers(question, 
     assert counts[0] == counts[1], counts
     assert counts[1] <= 12, counts
     assert response.content.decode().count('class="post answer') == 50
+
+
+@pytest.mark.parametrize("viewer", ["visitor", "member"])
+def test_each_comment_form_has_its_own_ids_and_its_labels_point_to_them(
+    client: Client, question, answer, bob, viewer
+):
+    reader = logged_in(bob) if viewer == "member" else client
+    page = reader.get(question.get_absolute_url()).content.decode()
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # no id twice on the page
+    assert forms.CommentForm.ID_SLOT not in page
+    for post in (question, answer):
+        form = page.split(f'action="/posts/{post.pk}/comment"', 1)[1].split("</form>", 1)[0]
+        assert f'<label for="id_comment_{post.pk}_body">' in form
+        assert f'id="id_comment_{post.pk}_body"' in form
+    if viewer == "member":
+        helptext = f"id_comment_{answer.pk}_anonymous_helptext"
+        assert f'id="{helptext}"' in page and f'aria-describedby="{helptext}"' in page
+
+
+def test_a_members_blank_comment_forms_are_rendered_once_per_page(question, answer, bob):
+    with mock.patch.object(forms, "fields_html", wraps=forms.fields_html) as render:
+        logged_in(bob).get(question.get_absolute_url())
+    assert render.call_count == 1  # not once per post (the answer form is rendered in the page)

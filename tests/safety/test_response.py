@@ -44,7 +44,7 @@ def test_a_risk_post_alerts_every_moderator_once_after_commit(
     assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.test", "mo@example.test"]
     alert = mail.outbox[0]
     assert alert.subject == "Someone may be at risk: please respond"
-    assert f"/posts/{question.pk}/" in alert.body and "within 30 minutes" in alert.body
+    assert f"/posts/{question.pk}/" in alert.body and "within 15 minutes" in alert.body
     assert RISKY not in alert.body and "kill" not in alert.body  # the text stays on the site
     assert "alice@example.test" not in alert.body
     screening = Screening.objects.get(post=question)
@@ -103,7 +103,8 @@ def test_a_moderator_sees_who_awaits_a_response_and_marks_one_responded(
     assert "Awaiting a response (3)" in page
     assert page.index(f'id="at-risk-{first.pk}"') < page.index(f'id="at-risk-{second.pk}"')
     response = client.post(
-        f"/safety/posts/{first.pk}/respond", {"note": "Replied and shared Samaritans."}
+        f"/safety/posts/{first.pk}/respond",
+        {"outcome": "reached-out", "note": "Replied and shared Samaritans."},
     )
     assert response.status_code == 302
     screening = Screening.objects.get(post=first)
@@ -122,7 +123,9 @@ def test_a_moderator_sees_who_awaits_a_response_and_marks_one_responded(
 
 def test_a_response_needs_a_note(alice, moderator, category):
     question = risky_question(alice, category)
-    response = logged_in(moderator).post(f"/safety/posts/{question.pk}/respond", {"note": "  "})
+    response = logged_in(moderator).post(
+        f"/safety/posts/{question.pk}/respond", {"outcome": "safe", "note": "  "}
+    )
     assert response.status_code == 400
     assert "Say in a few words how you responded." in response.content.decode()
     assert Screening.objects.get(post=question).responded_at is None
@@ -133,12 +136,13 @@ def test_members_and_visitors_may_not_see_or_answer_the_at_risk_list(alice, bob,
     question = risky_question(alice, category)
     member = logged_in(bob)
     assert member.get("/safety/at-risk").status_code == 403
-    assert member.post(f"/safety/posts/{question.pk}/respond", {"note": "hi"}).status_code == 403
+    answer = {"outcome": "safe", "note": "hi"}
+    assert member.post(f"/safety/posts/{question.pk}/respond", answer).status_code == 403
     assert Client().get("/safety/at-risk").status_code == 302  # to the login page
     assert Screening.objects.get(post=question).responded_at is None
 
 
-def test_nobody_responding_in_time_alerts_the_admins_once(
+def test_nobody_responding_in_time_alerts_every_moderator_and_admin_once(
     alice, moderator, admin, category, django_capture_on_commit_callbacks
 ):
     question = risky_question(alice, category)
@@ -146,17 +150,21 @@ def test_nobody_responding_in_time_alerts_the_admins_once(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("safety_escalate")
     assert mail.outbox == []  # not yet due
-    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=14)):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("safety_escalate")
+    assert mail.outbox == []  # the default target is 15 minutes
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         with django_capture_on_commit_callbacks(execute=True):
             call_command("safety_escalate")
             call_command("safety_escalate")  # run again by cron: nothing new to say
-    [alert] = mail.outbox
-    assert alert.to == ["ada@example.test"]
-    assert alert.subject == "No response in 30 minutes: 1 waiting (someone may be at risk)"
+    assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.test", "mo@example.test"]
+    alert = mail.outbox[0]
+    assert alert.subject == "No response in 15 minutes: 1 waiting (someone may be at risk)"
     assert f"/posts/{question.pk}/" in alert.body
     assert Screening.objects.get(post=question).escalated_at is not None
     page = logged_in(moderator).get("/safety/at-risk").content.decode()
-    assert "overdue: admins alerted" in page
+    assert "overdue: all moderators and admins alerted" in page
 
 
 @override_settings(MINDWELL_CRISIS_RESPONSE_MINUTES=5)
@@ -165,7 +173,9 @@ def test_the_response_target_is_a_setting_and_a_response_in_time_escalates_nothi
 ):
     question = risky_question(alice, category)
     with time_machine.travel(timezone.now() + timedelta(minutes=4)):
-        logged_in(moderator).post(f"/safety/posts/{question.pk}/respond", {"note": "Talked."})
+        logged_in(moderator).post(
+            f"/safety/posts/{question.pk}/respond", {"outcome": "safe", "note": "Talked."}
+        )
     mail.outbox.clear()
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
         with django_capture_on_commit_callbacks(execute=True):
@@ -283,9 +293,9 @@ def test_the_task_workers_sweep_escalates_without_cron(
 
     question = risky_question(alice, category)
     mail.outbox.clear()
-    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
         with django_capture_on_commit_callbacks(execute=True):
             sweep()
     [alert] = mail.outbox
-    assert alert.subject.startswith("No response in 30 minutes")
+    assert alert.subject.startswith("No response in 15 minutes")
     assert Screening.objects.get(post=question).escalated_at is not None

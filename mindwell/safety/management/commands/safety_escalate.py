@@ -1,6 +1,7 @@
-"""`mindwell safety_escalate`: alert the admins about everyone still awaiting a response
-after the response target (MINDWELL_CRISIS_RESPONSE_MINUTES). Run it every few minutes
-(cron, or the task worker); each post is escalated once."""
+"""`mindwell safety_escalate`: alert every moderator and admin about everyone still awaiting
+a response after the response target (MINDWELL_CRISIS_RESPONSE_MINUTES), and about risk
+questions nobody else has replied to (MINDWELL_CRISIS_UNANSWERED_MINUTES). Run it every few
+minutes (cron, or the task worker); each post is escalated once per rule."""
 
 from typing import Any
 
@@ -10,7 +11,7 @@ from mindwell.safety.actions import escalate_overdue
 
 
 class Command(BaseCommand):
-    help = "Alert the admins about people at risk whom no moderator responded to in time."
+    help = "Alert moderators and admins about people at risk left without a response or reply."
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = escalate_overdue()

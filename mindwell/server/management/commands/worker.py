@@ -16,7 +16,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
-            "--interval", type=float, default=1.0, help="seconds between looks for new tasks"
+            "--interval",
+            type=float,
+            default=1.0,
+            help="seconds between looks for new tasks (database backend)",
         )
         parser.add_argument(
             "--sweep-every",

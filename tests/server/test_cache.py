@@ -1,0 +1,34 @@
+"""The Redis cache backend: Django's, with one client per pool instead of one per call."""
+
+import pytest
+import redis
+
+from mindwell.server.cache import RedisCache
+
+URL = "redis://127.0.0.1:6379/8"
+
+
+@pytest.fixture
+def cache() -> RedisCache:
+    try:
+        redis.Redis.from_url(URL).flushdb()
+    except redis.ConnectionError as error:
+        pytest.skip(f"Redis is not reachable: {error}")
+    return RedisCache(URL, {"KEY_PREFIX": "test"})
+
+
+def test_it_stores_reads_and_counts_like_djangos(cache: RedisCache) -> None:
+    cache.set("a", {"x": 1})
+    cache.set_many({"b": 2, "c": 3})
+    assert cache.get("a") == {"x": 1}
+    assert cache.get_many(["a", "b", "c", "missing"]) == {"a": {"x": 1}, "b": 2, "c": 3}
+    assert cache.add("n", 0) is True and cache.add("n", 5) is False
+    assert cache.incr("n") == 1 and cache.incr("n") == 2
+    cache.delete("a")
+    assert cache.get("a") is None
+
+
+def test_every_call_shares_one_client(cache: RedisCache) -> None:
+    first = cache._cache.get_client("k", write=True)
+    cache.set("k", 1)
+    assert cache._cache.get_client("k", write=True) is first
