@@ -113,3 +113,22 @@ def test_the_question_page_offers_flagging_only_to_those_who_may(question, answe
         logged_in(flaggers[0]).get(question.get_absolute_url()).content.decode()
     )
     assert "/flag" not in logged_in(carol).get(question.get_absolute_url()).content.decode()
+
+
+def test_each_flag_form_has_its_own_ids_and_is_rendered_once_per_page(question, answer, flaggers):
+    import re
+    from unittest import mock
+
+    from mindwell.moderation.templatetags import moderation as tags
+
+    with mock.patch.object(tags, "fields_html", wraps=tags.fields_html) as render:
+        page = logged_in(flaggers[0]).get(question.get_absolute_url()).content.decode()
+    assert render.call_count == 1  # not once per post
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # no id twice on the page
+    assert tags.ID_SLOT not in page
+    for post in (question, answer):
+        form = page.split(f'action="/posts/{post.pk}/flag"', 1)[1].split("</form>", 1)[0]
+        assert f'<label for="flag-{post.pk}-text">' in form
+        assert f'id="flag-{post.pk}-text"' in form
+        assert f'id="flag-{post.pk}-reason_0"' in form

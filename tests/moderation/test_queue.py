@@ -130,3 +130,15 @@ def test_a_post_the_screening_reads_as_at_risk_is_first_in_the_queue_without_any
     assert at_risk < page.index(f'id="queue-{risky.pk}"') < page.index("Flagged")
     assert f"/safety/at-risk#at-risk-{risky.pk}" in page
     assert queue_size() == 2  # the header's count includes it
+
+
+def test_the_queue_links_every_moderation_page_and_admins_see_theirs(moderator, admin):
+    links = ["/safety/at-risk", "/professionals/queue", "/moderation/audit"]
+    admin_links = ["/moderation/settings", "/safety/helplines", "/notifications/failed"]
+    page = logged_in(moderator).get("/moderation/").content.decode()
+    assert all(f'href="{link}"' in page for link in links)
+    assert not any(f'href="{link}"' in page for link in admin_links)
+    page = logged_in(admin).get("/moderation/").content.decode()
+    assert all(f'href="{link}"' in page for link in links + admin_links)
+    for link in links + admin_links:
+        assert logged_in(admin).get(link).status_code == 200, link
