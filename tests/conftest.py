@@ -9,6 +9,9 @@ from mindwell.accounts.models import Level, User
 from mindwell.qa import actions
 from mindwell.qa.models import Category, Post
 
+# site_env: a brand-new migrated site for tests that run real server or worker processes.
+pytest_plugins = ["tests.sites"]
+
 PASSWORD = "a long and careful passphrase"
 
 # Tests create many members; the production hasher is slow on purpose, this one is not.

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.qa.test_vote_concurrency import Server, clean_env, mindwell, python
+from tests.qa.test_vote_concurrency import Server
+from tests.sites import clean_env, mindwell, python
 
 REDIS_URL = "redis://127.0.0.1:6379/3"
 LIMIT = 4

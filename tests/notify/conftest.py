@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -16,12 +15,7 @@ from django.utils import timezone
 
 from mindwell.accounts.models import User
 from mindwell.notify import worker
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.sites import free_port
 
 
 class Inbox:

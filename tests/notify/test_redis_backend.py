@@ -26,8 +26,8 @@ from mindwell.notify.models import Delivery
 from mindwell.notify.tasks import send_delivery
 from mindwell.qa import actions
 from mindwell.qa.models import Post
-from tests.notify.conftest import Inbox, confirm, free_port
-from tests.notify.test_worker_kill import MINDWELL, ROOT, clean_env
+from tests.notify.conftest import Inbox, confirm
+from tests.sites import MINDWELL, ROOT, clean_env, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIS_URL = "redis://127.0.0.1:6379/7"

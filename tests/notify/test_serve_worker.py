@@ -10,8 +10,8 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from tests.notify.conftest import Inbox, free_port
-from tests.notify.test_worker_kill import MINDWELL, ROOT, clean_env, run
+from tests.notify.conftest import Inbox
+from tests.sites import MINDWELL, ROOT, clean_env, free_port, run
 
 SEED = """
 import django

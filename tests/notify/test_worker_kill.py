@@ -11,26 +11,19 @@ is marked sent would cause a duplicate: see mindwell/notify/sending.py.)
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-import pytest
 from aiosmtpd.controller import Controller
 
-from tests.notify.conftest import free_port
+from tests.sites import MINDWELL, ROOT, free_port, run
 
-ROOT = Path(__file__).resolve().parents[2]
-MINDWELL = [sys.executable, "-c", "from mindwell.cli import main; main()"]
 FOLLOWERS = 200
 KILL_AT = 101
 
@@ -64,58 +57,6 @@ django.setup()
 from mindwell.notify.models import Delivery
 print(json.dumps(dict(Counter(Delivery.objects.values_list("state", flat=True)))))
 """
-
-
-def run(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run([*args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-5000:]
-    return result.stdout
-
-
-def clean_env(data_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MINDWELL_")
-        and key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "EMAIL_HOST"}
-    }
-    env.update(
-        MINDWELL_DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="mindwell.settings",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def site_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    env = clean_env(tmp_path / "data")
-    if request.param == "sqlite":
-        run(env, *MINDWELL, "migrate", "--no-input")
-        yield env
-        return
-    url = os.environ.get("DATABASE_URL", "")
-    server = url if url.startswith("postgres") else "postgres://postgres@127.0.0.1:5432/postgres"
-    name = f"mindwell_worker_{secrets.token_hex(6)}"
-    try:
-        admin = psycopg.connect(
-            with_database(server, "postgres"), autocommit=True, connect_timeout=5
-        )
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            env["DATABASE_URL"] = with_database(server, name)
-            run(env, *MINDWELL, "migrate", "--no-input")
-            yield env
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class KillingInbox:

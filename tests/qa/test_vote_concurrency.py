@@ -14,25 +14,19 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-MINDWELL = [sys.executable, "-c", "from mindwell.cli import main; main()"]
+from tests.sites import MINDWELL, ROOT, free_port, mindwell, python
+
 VOTERS = 100
 TWICE = 25  # the first 25 voters send their up vote twice, both at once
-DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 ACCESS_OK = re.compile(r'" [1-4]\d\d \d+ "')  # gunicorn's access line of a non-5xx answer
 
 SEED = """
@@ -91,81 +85,6 @@ print(json.dumps({
                                       .values_list("user__display_name", flat=True))),
 }))
 """
-
-
-def python(env: dict[str, str], code: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def mindwell(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [*MINDWELL, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def clean_env(data_dir: Path) -> dict[str, str]:
-    """This machine's environment without anything that would point Mindwell elsewhere."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("MINDWELL_")
-        and key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "ALLOWED_HOSTS", "SECRET_KEY"}
-    }
-    env.update(
-        MINDWELL_DATA_DIR=str(data_dir),
-        DJANGO_SETTINGS_MODULE="mindwell.settings",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def postgres_server() -> str:
-    """The PostgreSQL server the suite uses (DATABASE_URL's), else the local default."""
-    url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith(("postgres://", "postgresql://")) else DEFAULT_POSTGRES
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def site_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The environment of a brand-new, migrated site on one database."""
-    env = clean_env(tmp_path / "data")
-    if request.param == "sqlite":
-        mindwell(env, "migrate", "--no-input")
-        yield env
-        return
-    server = postgres_server()
-    admin_url = with_database(server, "postgres")
-    name = f"mindwell_votes_{secrets.token_hex(6)}"
-    try:
-        admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL is not reachable at {admin_url}: {error}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            env["DATABASE_URL"] = with_database(server, name)
-            mindwell(env, "migrate", "--no-input")
-            yield env
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(port: int, path: str) -> int:

@@ -1,7 +1,6 @@
 """The moderators' side of crisis care: alerted at once, a response target, escalation to the
 admins when nobody responds in time, a response recorded with a note, readers' worries."""
 
-import socket
 import threading
 from datetime import timedelta
 from email import message_from_bytes
@@ -23,6 +22,7 @@ from mindwell.qa.models import Post
 from mindwell.safety.models import Screening
 from tests.conftest import logged_in, make_user
 from tests.safety.test_posting import CALM, RISKY, WORRIED
+from tests.sites import free_port
 
 
 @pytest.fixture
@@ -253,12 +253,6 @@ class Inbox:
         self.messages.append(envelope.content)
         self.received.set()
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_alert_goes_out_over_real_smtp(
