@@ -25,11 +25,16 @@ class Kind(models.TextChoices):
     MENTION = "mention", "posts that mention me"
     DIGEST = "digest", "daily digest"
     CONFIRM = "confirm", "email address confirmation"
+    # Moderators and admins only, written by `safety.actions`; never an email choice.
+    AT_RISK = "at_risk", "someone may be at risk"
+    ESCALATED = "escalated", "someone who may be at risk is still waiting"
 
 
 # The kinds a member (or visitor) can be notified of about a post, in order of
 # precedence: someone who is both the asker and a follower hears "new answer".
 POST_KINDS = [Kind.SELECTED, Kind.ANSWER, Kind.COMMENT, Kind.MENTION, Kind.FOLLOWED]
+# Crisis alerts: they point at the at-risk list, not at the post, and name nobody.
+CRISIS_KINDS = [Kind.AT_RISK, Kind.ESCALATED]
 
 
 class Follow(models.Model):

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,15 +17,19 @@ from mindwell.accounts.http import AuthedRequest
 from mindwell.accounts.models import Level
 from mindwell.notify import actions
 from mindwell.notify.forms import EmailSettingsForm
-from mindwell.notify.models import Delivery, Follow, Kind, Notification
+from mindwell.notify.models import CRISIS_KINDS, Delivery, Follow, Kind, Notification
 from mindwell.notify.tokens import read_unsubscribe_token
 from mindwell.qa.models import Category, Post, Tag
 
 
 @login_required
 def notification_list(request: AuthedRequest) -> HttpResponse:
+    # A crisis alert stays while its post is held (method detail) or hidden: its
+    # writer still awaits a moderator.
+    crisis = Q(kind__in=CRISIS_KINDS) & ~Q(post__state=Post.State.DELETED)
+    shown = Q(post__state=Post.State.PUBLISHED) | crisis
     notes = (
-        Notification.objects.filter(user=request.user, post__state=Post.State.PUBLISHED)
+        Notification.objects.filter(shown, user=request.user)
         .select_related("post__question", "post__author")
         .order_by("-created_at", "-pk")
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -195,8 +195,12 @@ def edit_post(
     tags: list[str],
     note: str = "",
     content_warnings: list[str] | None = None,
+    screened: Finding | None = None,
 ) -> Post:
-    """Change a post's title, body and (questions) tags, keeping the old version as a revision."""
+    """Change a post's title, body and (questions) tags, keeping the old version as a revision.
+
+    `screened`: the view already screened this text (the writer's check-in), so it is screened once.
+    """
     permissions.check(permissions.edit_refusal(editor, post))
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=post.pk)
@@ -226,7 +230,7 @@ def edit_post(
             if counted:
                 _count_question(post, +1)
         _record_revision(post, editor, note=note or "edited")
-        screen_post(post)
+        screen_post(post, screened)
         Post.objects.filter(pk=post.question_id or post.pk).update(last_activity_at=now)
         search_index.refresh_question(post.question_id or post.pk)
         events.happened(Event(events.Kind.EDITED, post, editor))
@@ -250,36 +254,57 @@ def rollback_post(*, post: Post, editor: User, revision: Revision) -> Post:
 def cast_vote(*, post: Post, user: User, value: int) -> Post:
     """Vote up (1), down (-1) or withdraw (0). Voting the same way twice changes nothing.
 
-    The post row is locked for the whole change, so concurrent votes on one post
-    queue up and its counters and its author's points stay exact.
+    The post row is locked for the change and its state, counters and the
+    member's vote are read again under the lock, so concurrent votes on one post
+    queue up and its counters and its author's points stay exact. Everything
+    else is read before the lock (on SQLite it lets one writer in at a time): the
+    post and its category, the member's vote (a vote that changes nothing takes
+    no lock), the member's privileges (a refusal takes no lock) and the points
+    scheme.
     """
     if value not in (1, -1, 0):
         raise ValidationError("A vote is up, down or withdraw.")
+    mine = Subquery(Vote.objects.filter(post=OuterRef("pk"), user=user).values("value")[:1])
+    post = (
+        Post.objects.select_related("category", "question__category")
+        .annotate(mine=mine)
+        .get(pk=post.pk)
+    )
+    old = post.mine or 0  # type: ignore[attr-defined]
+    if value == old:
+        return post
+    permissions.check(permissions.vote_refusal(user, post, value or old, withdraw=not value))
+    scheme = points.scheme()
     with transaction.atomic():
-        post = (
+        state, question_state, upvotes, downvotes = (
             Post.objects.select_for_update(of=("self",))
-            .select_related("category", "question__category")
+            .values_list("state", "question__state", "upvotes", "downvotes")
             .get(pk=post.pk)
         )
-        existing = Vote.objects.filter(post=post, user=user).first()
-        old = existing.value if existing else 0
+        # Read after the lock is granted, not in its statement: on PostgreSQL a
+        # statement that waited for the lock still sees the rows of when it began.
+        votes = Vote.objects.filter(post=post, user=user)
+        old = votes.values_list("value", flat=True).first() or 0
+        post.state, post.upvotes, post.downvotes = state, upvotes, downvotes
+        if post.question is not None:
+            post.question.state = question_state
         if value == old:
             return post
         permissions.check(permissions.vote_refusal(user, post, value or old, withdraw=not value))
-        if existing and value:
-            existing.value = value
-            existing.save(update_fields=["value"])
-        elif existing:
-            existing.delete()
+        if old and value:
+            votes.update(value=value)
+        elif old:
+            votes.delete()
         else:
             Vote.objects.create(post=post, user=user, value=value)
-        received_before = points.vote_units(post.kind, post.upvotes, post.downvotes)
+        received_before = points.vote_units(post.kind, upvotes, downvotes, scheme)
         post.upvotes += (value == 1) - (old == 1)
         post.downvotes += (value == -1) - (old == -1)
         post.score = post.upvotes - post.downvotes
-        post.save(update_fields=["upvotes", "downvotes", "score"])
-        received_after = points.vote_units(post.kind, post.upvotes, post.downvotes)
-        scheme = points.scheme()
+        Post.objects.filter(pk=post.pk).update(
+            upvotes=post.upvotes, downvotes=post.downvotes, score=post.score
+        )
+        received = points.vote_units(post.kind, post.upvotes, post.downvotes, scheme)
         changes = [
             PointsChange(
                 user.pk, scheme["vote_cast"] * ((value != 0) - (old != 0)), "vote cast", post.pk
@@ -287,11 +312,9 @@ def cast_vote(*, post: Post, user: User, value: int) -> Post:
         ]
         if post.author_id:
             changes.append(
-                PointsChange(
-                    post.author_id, received_after - received_before, "votes received", post.pk
-                )
+                PointsChange(post.author_id, received - received_before, "votes received", post.pk)
             )
-        change_points(points.difference([], changes))
+        change_points(points.difference([], changes, scheme))
         events.happened(Event(events.Kind.VOTED, post, user))
     return post
 

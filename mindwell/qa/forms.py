@@ -1,3 +1,4 @@
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -225,6 +226,11 @@ class AnswerForm(PostOptionsForm):
         kwargs.setdefault("auto_id", "id_answer_%s")
         super().__init__(*args, **kwargs)
 
+    @classmethod
+    def fields_for(cls, visitor: bool) -> SafeString:
+        """The blank form's fields: a member's are the same on every page (`blank_fields`)."""
+        return fields_html(cls(visitor=True)) if visitor else blank_fields(cls)
+
 
 class CommentForm(PostOptionsForm):
     body = body_field("Your comment", max_length=5_000)
@@ -245,7 +251,7 @@ class CommentForm(PostOptionsForm):
 
     @classmethod
     def for_each_post(cls, visitor: bool) -> Callable[[int], SafeString]:
-        """The blank form's fields for the post with a given id, rendered once per page.
+        """The blank form's fields for the post with a given id, rendered once per process.
 
         Rendering form fields is the dearest part of a question page, and the blank
         forms under its posts differ only in their ids: these are rendered with a slot
@@ -255,7 +261,7 @@ class CommentForm(PostOptionsForm):
         """
         if visitor:
             return lambda post_id: fields_html(cls.on(post_id, visitor=True))
-        html = fields_html(cls(auto_id=f"{cls.ID_SLOT}%s", visitor=False))
+        html = blank_fields(cls, f"{cls.ID_SLOT}%s")
         # Still safe: a fixed id prefix in Django's escaped HTML becomes one with digits.
         return lambda post_id: mark_safe(  # noqa: S308
             html.replace(cls.ID_SLOT, f"id_comment_{post_id}_")
@@ -265,6 +271,13 @@ class CommentForm(PostOptionsForm):
 def fields_html(form: forms.BaseForm) -> SafeString:
     """A form's fields (not the <form> element) as the question page shows them."""
     return render_to_string("qa/_form_fields.html", {"form": form})
+
+
+@functools.cache
+def blank_fields(form: type[PostOptionsForm], auto_id: str = "") -> SafeString:
+    """A member's blank form's fields, rendered once per process: nothing in them is
+    per-member or per-request (a visitor's carry a spam-check token, so are not kept)."""
+    return fields_html(form(visitor=False, **({"auto_id": auto_id} if auto_id else {})))
 
 
 class EditForm(forms.Form):

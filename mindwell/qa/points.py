@@ -30,9 +30,12 @@ def scheme() -> dict[str, int]:
     return sitesettings.points()
 
 
-def vote_units(kind: str, upvotes: int, downvotes: int) -> int:
-    """Units a post's author gets from the votes on it, with the per-post caps."""
-    p = scheme()
+def vote_units(kind: str, upvotes: int, downvotes: int, p: dict[str, int] | None = None) -> int:
+    """Units a post's author gets from the votes on it, with the per-post caps.
+
+    `p` is the scheme when the caller has read it already (each read is a cache round trip).
+    """
+    p = p or scheme()
     if kind == Post.Kind.QUESTION:
         return min(upvotes * p["question_upvote"], p["question_upvote_max"]) - min(
             downvotes * p["question_downvote"], p["question_downvote_max"]
@@ -59,7 +62,7 @@ def units_of(post: Post, question: Post | None = None) -> list[PointsChange]:
         changes.append(
             PointsChange(post.author_id, posted, f"{post.get_kind_display()} posted", post.pk)
         )
-        votes = vote_units(post.kind, post.upvotes, post.downvotes)
+        votes = vote_units(post.kind, post.upvotes, post.downvotes, p)
         changes.append(PointsChange(post.author_id, votes, "votes received", post.pk))
     for voter_id in Vote.objects.filter(post=post).values_list("user_id", flat=True):
         changes.append(PointsChange(voter_id, p["vote_cast"], "vote cast", post.pk))
@@ -90,9 +93,11 @@ def selection_units(question: Post, answer: Post) -> list[PointsChange]:
     return changes
 
 
-def difference(before: list[PointsChange], after: list[PointsChange]) -> list[PointsChange]:
+def difference(
+    before: list[PointsChange], after: list[PointsChange], p: dict[str, int] | None = None
+) -> list[PointsChange]:
     """after - before, per (user, reason, post), in points (the multiple applied)."""
-    multiple = scheme()["multiple"]
+    multiple = (p or scheme())["multiple"]
     totals: dict[tuple[int, str, int | None], int] = defaultdict(int)
     for change in before:
         totals[(change.user_id, change.reason, change.post_id)] -= change.delta

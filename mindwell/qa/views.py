@@ -16,9 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from mindwell.accounts.http import AuthedRequest
@@ -27,12 +30,13 @@ from mindwell.moderation import actions as moderation_actions
 from mindwell.moderation import antispam, limits
 from mindwell.moderation import permissions as moderation
 from mindwell.professionals.actions import verified_badges
-from mindwell.qa import actions, pagecache, permissions
+from mindwell.qa import actions, fragments, pagecache, permissions
 from mindwell.qa.forms import AnswerForm, CommentForm, EditForm, QuestionForm, fields_html
 from mindwell.qa.identity import reveal_author
 from mindwell.qa.models import Category, Post, Professionals, Revision, Tag, Vote
 from mindwell.qa.permissions import Viewer
-from mindwell.safety.views import check_in, going_back
+from mindwell.safety.actions import screen_text
+from mindwell.safety.views import asks_on_edit, check_in, going_back
 from mindwell.search.views import related_questions, similar_questions
 
 SORTS = {
@@ -105,18 +109,14 @@ def paginate(request: HttpRequest, queryset: Any) -> Page:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    if (entry := pagecache.cached(request, "home")) is not None:
-        return pagecache.respond(request, entry)
     recent = list(question_list_queryset(request).order_by("-last_activity_at")[:15])
     pagecache.depends_on(request, recent)
     categories = Category.objects.filter(parent=None)
     response = render(request, "qa/home.html", {"questions": recent, "categories": categories})
-    return pagecache.keep(request, "home", response, lists=True)
+    return pagecache.keep(request, response, lists=True)
 
 
 def question_list(request: HttpRequest) -> HttpResponse:
-    if (entry := pagecache.cached(request, "questions")) is not None:
-        return pagecache.respond(request, entry)
     sort = request.GET.get("sort", "newest")
     if sort not in SORTS:
         sort = "newest"
@@ -138,7 +138,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
         "qa/question_list.html",
         {"page": page, "questions": page.object_list, "sort": sort, "sorts": SORTS},
     )
-    return pagecache.keep(request, "questions", response, lists=True)
+    return pagecache.keep(request, response, lists=True)
 
 
 class HotQuestions(Sequence[Post]):
@@ -171,10 +171,7 @@ def hot_questions(questions: Any) -> HotQuestions:
 
 
 def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
-    if (entry := pagecache.cached(request, f"question:{pk}")) is not None:
-        if slug != entry.redirect_slug:
-            return HttpResponseRedirect(reverse("question", args=[pk, entry.redirect_slug]))
-        return pagecache.respond(request, entry, pagecache.count_view(pk))
+    # A visitor's page in the cache was answered by pagecache.PageCacheMiddleware.
     question = (
         Post.objects.visible_to(request.user)
         .filter(pk=pk, kind=Post.Kind.QUESTION)
@@ -189,9 +186,7 @@ def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespon
     response = render_question(request, question)
     if views is None:
         return response
-    return pagecache.keep(
-        request, f"question:{pk}", response, redirect_slug=question.slug, views=views
-    )
+    return pagecache.keep(request, response, views=views)
 
 
 STATE_BUTTONS = [
@@ -215,6 +210,7 @@ class PostCard:
     comment_fields: str = ""  # the comment form's fields as safe HTML; "" if refused
     state_changes: list[tuple[str, str]] = field(default_factory=list)  # (state, button label)
     supportive: bool = False  # no score and no down-vote button in a supportive category
+    html: SafeString = SafeString("")  # the rendered card (qa.fragments)
 
     @classmethod
     def for_viewer(
@@ -294,22 +290,37 @@ def render_question(
                 if comment_form is not None and card.post.pk == comment_parent
                 else blank_comment_fields(card.post.pk)
             )
+    token = get_token(request)  # one for every form on the page, fragments included
+    posts = {
+        "question": question,
+        "tags": tags,
+        "comment_parent": comment_parent,
+        "select_refusal": permissions.select_refusal(user, question),
+        "badges": badges,
+        "collapse_warnings": getattr(user, "content_warnings", "") != WarningPreference.SHOW,
+        "user": user,
+        "request": request,
+        "csrf_token": token,
+        "follow_html": render_to_string(
+            "notify/_follow.html",
+            {"target": question, "user": user, "csrf_token": token, "request": request},
+        ),
+    }
+    shared = not visitor and comment_form is None and pagecache.enabled()
+    fragments.render_cards(cards, posts, shared=shared)
     related = related_questions(request, question, [t.name for t in tags])
     pagecache.depends_on(request, [question, *thread], related)
     context = {
-        "question": question,
+        **posts,
         "question_card": cards[0],
-        "tags": tags,
         "related": related,
         "answers": cards[1:],
-        "answer_form": answer_form or AnswerForm(visitor=visitor),
-        "comment_parent": comment_parent,
-        "select_refusal": permissions.select_refusal(user, question),
+        "answer_fields": (
+            AnswerForm.fields_for(visitor) if answer_form is None else fields_html(answer_form)
+        ),
         "answering_allowed": question.state == Post.State.PUBLISHED and not question.is_closed,
         "visitor_may_post": settings.MINDWELL_ANONYMOUS_POSTING,
-        "badges": badges,
         "answer_refusal": permissions.answer_refusal(member(request), question),
-        "collapse_warnings": getattr(user, "content_warnings", "") != WarningPreference.SHOW,
     }
     return render(request, "qa/question.html", context, status=status)
 
@@ -477,23 +488,35 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     }
     if post.is_question:
         initial["tags"] = sorted(post.tags.values_list("name", flat=True))
+    asks = asks_on_edit(request, post)  # the writer's check-in, as when posting
+    context = {"post": post, "check_in": asks}
+    if going_back(request):  # from the check-in: the form comes back as it was typed
+        warnings = request.POST.getlist("content_warnings")
+        typed = {**request.POST.dict(), "content_warnings": warnings}
+        form = EditForm(initial=typed, is_question=post.is_question)
+        return render(request, "qa/edit.html", {**context, "form": form})
     form = EditForm(request.POST or None, initial=initial, is_question=post.is_question)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        screened = screen_text(data.get("title", ""), data["body"]) if asks else None
+        if screened and (held := check_in(request, screened, kind="edit")):
+            return held
         try:
             actions.edit_post(
                 post=post,
                 editor=request.user,
-                title=form.cleaned_data.get("title", ""),
-                body=form.cleaned_data["body"],
-                tags=form.cleaned_data.get("tags", []),
-                content_warnings=form.cleaned_data["content_warnings"],
+                title=data.get("title", ""),
+                body=data["body"],
+                tags=data.get("tags", []),
+                content_warnings=data["content_warnings"],
+                screened=screened,
             )
         except PermissionDenied as refused:
             form.add_error(None, str(refused))
         else:
             return redirect(post.get_absolute_url())
     status = 400 if request.method == "POST" else 200
-    return render(request, "qa/edit.html", {"form": form, "post": post}, status=status)
+    return render(request, "qa/edit.html", {**context, "form": form}, status=status)
 
 
 def history(request: HttpRequest, pk: int) -> HttpResponse:

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from mindwell.accounts.models import Level, User
-from mindwell.safety.helplines import forget_directory
-from mindwell.safety.models import Helpline, Screening, WellbeingPreference
+from mindwell.notify.models import CRISIS_KINDS, Kind, Notification
+from mindwell.safety.helplines import INTERNATIONAL, forget_directory
+from mindwell.safety.models import Helpline, HelplineCountry, Screening, WellbeingPreference
 from mindwell.safety.screening import Screening as Finding
 from mindwell.safety.screening import screen
 
@@ -57,7 +58,7 @@ def screen_post(post: Post, found: Finding | None = None) -> Screening:
     record.matched, record.method_detail = list(found.matched), found.method_detail
     record.screened_at = timezone.now()
     if _at_risk(found.label, found.method_detail) and not was_at_risk:
-        _start_response_clock(record)
+        _start_response_clock(record, post)
     record.save()
     post.screening = record  # moderation.holds reads it next
     return record
@@ -89,7 +90,7 @@ def worry_about(post: Post, reader: User | None) -> Screening:
             except ValidationError:
                 return record  # flagged before: counted then
         record.worried_readers += 1
-        _start_response_clock(record)
+        _start_response_clock(record, post)
         record.save()
     return record
 
@@ -112,6 +113,10 @@ def record_response(*, screening: Screening, moderator: User, outcome: str, note
         record.save(
             update_fields=["responded_at", "responded_by", "response_outcome", "response_note"]
         )
+        # Someone has responded: nobody else's bell need call them to this post any more.
+        Notification.objects.filter(
+            post_id=record.post_id, kind__in=CRISIS_KINDS, read_at=None
+        ).update(read_at=record.responded_at)
         audit(
             actor=moderator,
             action="responded: at risk",
@@ -132,8 +137,12 @@ def escalate_overdue() -> int:
     """
     now = timezone.now()
     with transaction.atomic():
-        overdue = list(Screening.objects.overdue(now).select_for_update(of=("self",)))
-        unanswered = list(Screening.objects.unanswered(now).select_for_update(of=("self",)))
+        overdue = list(
+            Screening.objects.overdue(now).select_related("post").select_for_update(of=("self",))
+        )
+        unanswered = list(
+            Screening.objects.unanswered(now).select_related("post").select_for_update(of=("self",))
+        )
         if overdue:
             Screening.objects.filter(pk__in=[s.pk for s in overdue]).update(escalated_at=now)
             _escalate(
@@ -160,9 +169,12 @@ def escalate_overdue() -> int:
 
 def _escalate(subject: str, lead: str, screenings: list[Screening]) -> None:
     # Every moderator, not only the admins: whoever is around first can act.
-    paths = "\n".join(_post_link(s.post_id) for s in screenings)
+    posts = [s.post for s in screenings]
+    staff = _staff()
+    _notify_staff(Kind.ESCALATED, posts, staff)
+    paths = "\n".join(_post_link(post.pk) for post in posts)
     _email_after_commit(
-        User.objects.filter(level__gte=Level.MODERATOR, is_active=True),
+        [user for user in staff if any(post.author_id != user.pk for post in posts)],
         subject,
         f"{lead}\n\n{paths}\n\nThe list: {settings.SITE_URL}/safety/at-risk",
     )
@@ -173,6 +185,13 @@ def _minutes(minutes: int) -> str:
         hours = minutes // 60
         return "1 hour" if hours == 1 else f"{hours} hours"
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def seen_at_risk(moderator: User) -> int:
+    """The moderator opened the at-risk list: their crisis notifications have done their job."""
+    return Notification.objects.filter(user=moderator, kind__in=CRISIS_KINDS, read_at=None).update(
+        read_at=timezone.now()
+    )
 
 
 def set_check_ins(user: User, wanted: bool) -> WellbeingPreference:
@@ -189,7 +208,7 @@ def choose_country(user: User, code: str) -> None:
     user.country = code
 
 
-def _start_response_clock(record: Screening) -> None:
+def _start_response_clock(record: Screening, post: Post) -> None:
     """Put the post before the moderators, unless it already awaits their response."""
     if record.alerted_at is not None and record.responded_at is None:
         return
@@ -197,14 +216,43 @@ def _start_response_clock(record: Screening) -> None:
     record.responded_at = record.responded_by = record.escalated_at = None  # type: ignore[assignment]
     record.response_note = ""
     minutes = settings.MINDWELL_CRISIS_RESPONSE_MINUTES
+    staff = _staff()
+    _notify_staff(Kind.AT_RISK, [post], staff)
     # The post's text stays on the site: an email never carries what the person wrote.
     _email_after_commit(
-        User.objects.filter(level__gte=Level.MODERATOR, is_active=True),
+        [user for user in staff if user.pk != post.author_id],
         "Someone may be at risk: please respond",
         "A post on the site reads as if its writer may be at risk, or a reader is worried"
         f" about them. Please look within {minutes} minutes, reach out kindly, and record"
         f" the outcome:\n\n{_post_link(record.post_id)}\n\n"
         f"Everyone awaiting a response: {settings.SITE_URL}/safety/at-risk",
+    )
+
+
+def _staff() -> list[User]:
+    """Every active moderator and admin: whoever is around first can act."""
+    return list(User.objects.filter(level__gte=Level.MODERATOR, is_active=True))
+
+
+def _notify_staff(kind: Kind, posts: list[Post], staff: list[User]) -> None:
+    """The in-app alert, in the transaction of the write that causes it: one notification
+    per moderator and admin and post, brought back unread to the top of their list when the
+    post needs them again. Not to the writer, when a moderator is the one at risk.
+
+    It names nobody and shows no text: the list links to `/safety/at-risk`, where only
+    moderators look, and an anonymous writer stays anonymous there too.
+    """
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(user=user, kind=kind, post=post, created_at=now)
+            for post in posts
+            for user in staff
+            if user.pk != post.author_id
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "kind", "post"],
+        update_fields=["created_at", "read_at"],
     )
 
 
@@ -241,8 +289,7 @@ def update_helpline(*, helpline: Helpline, admin: User, changes: dict[str, Any])
     """An admin corrects a helpline (a number, the hours, when it was last verified)."""
     from mindwell.moderation.actions import audit
 
-    if admin.level < Level.ADMIN:
-        raise PermissionDenied("Only admins edit the helplines.")
+    _check_admin(admin)
     with transaction.atomic():
         record = Helpline.objects.select_for_update().get(pk=helpline.pk)
         before = {name: str(getattr(record, name) or "") for name in HELPLINE_FIELDS}
@@ -261,3 +308,112 @@ def update_helpline(*, helpline: Helpline, admin: User, changes: dict[str, Any])
         )
         transaction.on_commit(forget_directory)
     return record
+
+
+def _check_admin(admin: User) -> None:
+    if admin.level < Level.ADMIN:
+        raise PermissionDenied("Only admins edit the helplines.")
+
+
+def _fields(record: Helpline) -> dict[str, str]:
+    return {name: str(getattr(record, name) or "") for name in ("country", *HELPLINE_FIELDS)}
+
+
+def add_helpline(*, admin: User, country: str, fields: dict[str, Any]) -> Helpline:
+    """A new entry, last in its country ("INT": the international entries)."""
+    from mindwell.moderation.actions import audit
+
+    _check_admin(admin)
+    with transaction.atomic():
+        # Locks the country, so that it cannot be removed while it gains an entry.
+        listed = HelplineCountry.objects.select_for_update().filter(code=country).first()
+        if country != INTERNATIONAL and listed is None:
+            raise ValidationError("Choose a country from the list, or add it first.")
+        last = Helpline.objects.filter(country=country).order_by("-position").first()
+        record = Helpline.objects.create(
+            country=country,
+            position=last.position + 1 if last else 0,
+            **{name: fields[name] for name in HELPLINE_FIELDS},
+        )
+        audit(
+            actor=admin,
+            action="add helpline",
+            reason=f"{record.name} ({country})",
+            after=_fields(record),
+        )
+        transaction.on_commit(forget_directory)
+    return record
+
+
+def remove_helpline(*, admin: User, helpline: Helpline) -> None:
+    """Remove an entry; never the last international one, which every panel falls back to."""
+    from mindwell.moderation.actions import audit
+
+    _check_admin(admin)
+    with transaction.atomic():
+        # Locking every international entry makes two removals of the last two wait in turn.
+        international = list(
+            Helpline.objects.select_for_update()
+            .filter(country=INTERNATIONAL)
+            .values_list("pk", flat=True)
+        )
+        record = Helpline.objects.select_for_update().filter(pk=helpline.pk).first()
+        if record is None:
+            return  # removed already
+        if record.country == INTERNATIONAL and international == [record.pk]:
+            raise ValidationError(
+                f"{record.name} is the last international entry: everyone whose country the"
+                " directory does not list sees it. Add another international entry first."
+            )
+        before = _fields(record)
+        record.delete()
+        audit(
+            actor=admin,
+            action="remove helpline",
+            reason=f"{before['name']} ({before['country']})",
+            before=before,
+        )
+        transaction.on_commit(forget_directory)
+
+
+def add_country(*, admin: User, code: str, name: str, emergency: str) -> HelplineCountry:
+    """A country the directory lists: its helplines are added next, as entries."""
+    from mindwell.moderation.actions import audit
+
+    _check_admin(admin)
+    with transaction.atomic():
+        if code == INTERNATIONAL or HelplineCountry.objects.filter(code=code).exists():
+            raise ValidationError(f"The directory lists {code} already.")
+        country = HelplineCountry.objects.create(code=code, name=name, emergency=emergency)
+        audit(
+            actor=admin,
+            action="add helpline country",
+            reason=f"{name} ({code})",
+            after={"code": code, "name": name, "emergency": emergency},
+        )
+        transaction.on_commit(forget_directory)
+    return country
+
+
+def remove_country(*, admin: User, country: HelplineCountry) -> None:
+    """Remove a country that has no entries left (remove its entries first)."""
+    from mindwell.moderation.actions import audit
+
+    _check_admin(admin)
+    with transaction.atomic():
+        record = HelplineCountry.objects.select_for_update().filter(pk=country.pk).first()
+        if record is None:
+            return  # removed already
+        if Helpline.objects.filter(country=record.code).exists():
+            raise ValidationError(
+                f"{record.name} still has helplines: remove them first, so that nobody's"
+                " panel loses a number by surprise."
+            )
+        record.delete()
+        audit(
+            actor=admin,
+            action="remove helpline country",
+            reason=f"{record.name} ({record.code})",
+            before={"code": record.code, "name": record.name, "emergency": record.emergency},
+        )
+        transaction.on_commit(forget_directory)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -52,7 +52,7 @@ KIND = "safety_kind"
 NOT_RESENT = frozenset({"csrfmiddlewaretoken", CONFIRMED, BACK, COUNTRY, KIND, "check_similar"})
 COUNTRY_COOKIE = "mindwell_country"
 COUNTRY_COOKIE_AGE = 365 * 24 * 3600
-KINDS = ("question", "answer", "comment")
+KINDS = ("question", "answer", "comment", "edit")
 
 
 # --- the country, and the helplines it picks ----------------------------------------
@@ -132,10 +132,26 @@ def going_back(request: HttpRequest) -> bool:
     return request.method == "POST" and request.POST.get(BACK) == "1"
 
 
+def asks_on_edit(request: HttpRequest, post: Post) -> bool:
+    """Whether an edit of `post` gets the check-in: the writer's own edit of a post that did
+    not read as risk. Once it did, they saw the check-in and the post shows every reader the
+    helplines, so fixing a typo does not ask again. A moderator editing someone else's post
+    is not asked: the text is not theirs.
+    """
+    return (
+        post.author_id is not None
+        and post.author_id == request.user.pk
+        and not Screening.objects.filter(post=post, label=Screening.Label.RISK).exists()
+    )
+
+
 def check_in(
     request: HttpRequest, found: Finding, *, kind: str, anchor: str = ""
 ) -> HttpResponse | None:
-    """The check-in page if the text reads as risk and was not confirmed, else None (post it)."""
+    """The check-in page if the text reads as risk and was not confirmed, else None (post it).
+
+    `kind`: "question", "answer", "comment", or "edit" (the buttons then say "save").
+    """
     if request.POST.get(CONFIRMED) == "1" or found.label != Screening.Label.RISK:
         return None
     fields = [
@@ -281,6 +297,7 @@ def check_moderator(request: AuthedRequest) -> None:
 @login_required
 def at_risk(request: AuthedRequest) -> HttpResponse:
     check_moderator(request)
+    actions.seen_at_risk(request.user)
     return render_at_risk(request)
 
 
@@ -362,6 +379,45 @@ class HelplineForm(forms.ModelForm[Helpline]):
         return data
 
 
+class NewHelplineForm(HelplineForm):
+    """A new entry: an existing entry's fields, and the country it is for."""
+
+    field_order = ["country"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "new")
+        super().__init__(*args, **kwargs)
+        choices = [(c.code, c.name) for c in HelplineCountry.objects.all()]
+        self.fields["country"] = forms.ChoiceField(
+            label="Country",
+            choices=[("", "Choose…"), (INTERNATIONAL, "Every country (international)"), *choices],
+            error_messages={"invalid_choice": "Choose a country from the list."},
+        )
+        self.order_fields(self.field_order)
+
+
+class CountryForm(forms.ModelForm[HelplineCountry]):
+    class Meta:
+        model = HelplineCountry
+        fields = ["code", "name", "emergency"]
+        labels = {"code": "Code", "emergency": "Emergency number"}
+        help_texts = {
+            "code": "The two letters of ISO 3166-1, as browsers name the country: GB, DE, ZA.",
+            "emergency": "The number for the police and ambulance, e.g. 112.",
+        }
+        error_messages = {"code": {"unique": "The directory lists this country already."}}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "country")
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"].strip().upper()
+        if not (len(code) == 2 and code.isascii() and code.isalpha()):
+            raise forms.ValidationError("Give the two letters of the country's code, e.g. DE.")
+        return code
+
+
 def check_admin(request: AuthedRequest) -> None:
     if request.user.level < Level.ADMIN:
         raise PermissionDenied("Only admins edit the helplines.")
@@ -374,9 +430,17 @@ def edit_helplines(request: AuthedRequest) -> HttpResponse:
 
 
 def render_helpline_editor(
-    request: AuthedRequest, bound: HelplineForm | None = None, status: int = 200
+    request: AuthedRequest,
+    bound: HelplineForm | None = None,
+    status: int = 200,
+    *,
+    new: NewHelplineForm | None = None,
+    country_form: CountryForm | None = None,
+    refusal: str = "",
 ) -> HttpResponse:
-    names = {c.code: c.name for c in HelplineCountry.objects.all()}
+    listed = list(HelplineCountry.objects.all())
+    names = {c.code: c.name for c in listed}
+    lines = list(Helpline.objects.all())
     entries = [
         (
             line,
@@ -385,9 +449,17 @@ def render_helpline_editor(
             if bound is not None and bound.instance.pk == line.pk
             else HelplineForm(instance=line, prefix=f"h{line.pk}"),
         )
-        for line in Helpline.objects.all()
+        for line in lines
     ]
-    return render(request, "safety/edit_helplines.html", {"entries": entries}, status=status)
+    used = {line.country for line in lines}
+    context = {
+        "entries": entries,
+        "countries": [(country, country.code in used) for country in listed],
+        "new": new or NewHelplineForm(),
+        "country_form": country_form or CountryForm(),
+        "refusal": refusal,
+    }
+    return render(request, "safety/edit_helplines.html", context, status=status)
 
 
 @login_required
@@ -401,3 +473,70 @@ def edit_helpline(request: AuthedRequest, pk: int) -> HttpResponse:
     actions.update_helpline(helpline=helpline, admin=request.user, changes=form.cleaned_data)
     messages.success(request, f"Saved {helpline.name}.")
     return redirect(f"{reverse('edit_helplines')}#helpline-{pk}")
+
+
+@login_required
+@require_POST
+def add_helpline(request: AuthedRequest) -> HttpResponse:
+    check_admin(request)
+    form = NewHelplineForm(request.POST)
+    if not form.is_valid():
+        return render_helpline_editor(request, new=form, status=400)
+    data = form.cleaned_data
+    try:
+        line = actions.add_helpline(admin=request.user, country=data["country"], fields=data)
+    except ValidationError as refused:
+        form.add_error("country", refused.messages[0])
+        return render_helpline_editor(request, new=form, status=400)
+    messages.success(request, f"Added {line.name}.")
+    return redirect(f"{reverse('edit_helplines')}#helpline-{line.pk}")
+
+
+@login_required
+def remove_helpline(request: AuthedRequest, pk: int) -> HttpResponse:
+    """GET asks "Remove …?"; the POST from that page removes the entry."""
+    check_admin(request)
+    line = get_object_or_404(Helpline, pk=pk)
+    country = HelplineCountry.objects.filter(code=line.country).first()
+    context = {"line": line, "country": country.name if country else "Every country"}
+    if request.method == "POST":
+        try:
+            actions.remove_helpline(admin=request.user, helpline=line)
+        except ValidationError as refused:
+            context["refusal"] = refused.messages[0]
+            return render(request, "safety/remove_helpline.html", context, status=400)
+        messages.success(request, f"Removed {line.name}.")
+        return redirect("edit_helplines")
+    return render(request, "safety/remove_helpline.html", context)
+
+
+@login_required
+@require_POST
+def add_country(request: AuthedRequest) -> HttpResponse:
+    check_admin(request)
+    form = CountryForm(request.POST)
+    if not form.is_valid():
+        return render_helpline_editor(request, country_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        country = actions.add_country(
+            admin=request.user, code=data["code"], name=data["name"], emergency=data["emergency"]
+        )
+    except ValidationError as refused:
+        form.add_error("code", refused.messages[0])
+        return render_helpline_editor(request, country_form=form, status=400)
+    messages.success(request, f"Added {country.name}: now add its helplines.")
+    return redirect(f"{reverse('edit_helplines')}#countries")
+
+
+@login_required
+@require_POST
+def remove_country(request: AuthedRequest, code: str) -> HttpResponse:
+    check_admin(request)
+    country = get_object_or_404(HelplineCountry, code=code.upper())
+    try:
+        actions.remove_country(admin=request.user, country=country)
+    except ValidationError as refused:
+        return render_helpline_editor(request, refusal=refused.messages[0], status=400)
+    messages.success(request, f"Removed {country.name}.")
+    return redirect(f"{reverse('edit_helplines')}#countries")

@@ -29,11 +29,17 @@ from mindwell.qa.models import Post, Tag
 from mindwell.search.query import Query
 
 START, STOP = "\ue000", "\ue001"  # private-use marks around matches in snippets
-SORTS = ("relevance", "newest", "votes")
+POST_ORDER = {"newest": "p.created_at DESC, p.id DESC", "votes": "p.score DESC, p.created_at DESC"}
 POST = Post._meta.db_table
 POST_TAGS = Post.tags.through._meta.db_table
 TAG = Tag._meta.db_table
 MAX_ANSWERS_CHARS = 200_000  # a tsvector must stay under 1 MB; no thread is this long
+# Counting stops here ("more than 1,000 questions found"): counting every match of a
+# common word would cost more than finding the page of them people read.
+COUNT_CAP = 1000
+# PostgreSQL, newest or most voted with more than COUNT_CAP matches: the first pages
+# (up to this many results) come from walking the posts in order (walk_sql).
+WALK_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,11 @@ class Filters:
     unanswered: bool = False
     since: datetime | None = None
     until: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.category_ids, self.tag, self.accepted, self.unanswered, self.since, self.until)
+        )
 
     def sql(self) -> tuple[str, list[Any]]:
         conds = [f"p.kind = '{Post.Kind.QUESTION}'", f"p.state = '{Post.State.PUBLISHED}'"]
@@ -102,7 +113,7 @@ class Engine:
     key: ClassVar[str]  # the index table's question-id column
     concat: ClassVar[str]  # string aggregate: group_concat / string_agg
 
-    def document_sql(self, one: bool) -> str:
+    def document_sql(self, where: str = "") -> str:
         """(id, title, body with tags, answers and comments) of published questions."""
         agg = self.concat
         return (
@@ -114,7 +125,7 @@ class Engine:
             f"  WHERE a.question_id = p.id AND a.state = '{Post.State.PUBLISHED}'"
             f"  AND par.state = '{Post.State.PUBLISHED}'), ''), 1, {MAX_ANSWERS_CHARS}) AS answers"
             f" FROM {POST} p WHERE p.kind = '{Post.Kind.QUESTION}'"
-            f" AND p.state = '{Post.State.PUBLISHED}'" + (" AND p.id = %s" if one else "")
+            f" AND p.state = '{Post.State.PUBLISHED}' {where}"
         )
 
     # -- writing: both run inside the caller's transaction --------------------------
@@ -132,14 +143,34 @@ class Engine:
 
     # -- reading ------------------------------------------------------------------
 
-    def search_sql(self, query: Query, filters: Filters, sort: str) -> tuple[str, list[Any]]:
+    def matches_sql(self, query: Query, filters: Filters, columns: str) -> tuple[str, list[Any]]:
+        """SELECT `columns` of the matching questions that pass the filters (`d` is the
+        index, `p` the post when a filter needs it), in no order.
+
+        The index holds exactly the published questions (refresh_question keeps it so
+        in every write's transaction), so without filters no post is read.
+        """
         raise NotImplementedError
 
+    def page_sql(
+        self, query: Query, filters: Filters, sort: str, counted: bool
+    ) -> tuple[str, list[Any]]:
+        """Ids in the order of `sort`, ranked after filtering, then "LIMIT %s OFFSET %s".
+
+        `counted` adds a second column: the number of matches, the same on every row
+        (counted no further than COUNT_CAP + 1 where counting means extra work).
+        """
+        raise NotImplementedError
+
+    def count_sql(self, query: Query, filters: Filters) -> tuple[str, list[Any]]:
+        sql, params = self.matches_sql(query, filters, "1")
+        return f"SELECT COUNT(*) FROM ({sql} LIMIT {COUNT_CAP + 1}) capped", params
+
     def count(self, query: Query, filters: Filters) -> int:
+        """How many questions match, counted no further than COUNT_CAP + 1."""
         if not query:
             return 0
-        sql, params = self.search_sql(query, filters, "none")
-        return int(_fetch(f"SELECT COUNT(*) FROM ({sql}) hits", params)[0][0])
+        return int(_fetch(*self.count_sql(query, filters))[0][0])
 
     def search(
         self, query: Query, filters: Filters, sort: str, limit: int, offset: int = 0
@@ -147,24 +178,21 @@ class Engine:
         """Ids of matching published questions, best first, one page of them."""
         if not query:
             return []
-        sql, params = self.search_sql(query, filters, sort)
-        return [row[0] for row in _fetch(f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset])]
+        sql, params = self.page_sql(query, filters, sort, counted=False)
+        return [row[0] for row in _fetch(sql, [*params, limit, offset])]
 
     def search_page(
         self, query: Query, filters: Filters, sort: str, limit: int, offset: int = 0
     ) -> tuple[int | None, list[int]]:
-        """One page of ids and the number of all matches, from one pass over the index.
+        """One page of ids and the number of matches (capped), in one query.
 
         The count is None when the page is past the end (no row to carry it).
         """
         if not query:
             return 0, []
-        sql, params = self.search_sql(query, filters, sort)
-        rows = _fetch(
-            f"SELECT hits.*, COUNT(*) OVER () FROM ({sql}) hits LIMIT %s OFFSET %s",
-            [*params, limit, offset],
-        )
-        return (int(rows[0][-1]) if rows else None), [row[0] for row in rows]
+        sql, params = self.page_sql(query, filters, sort, counted=True)
+        rows = _fetch(sql, [*params, limit, offset])
+        return (int(rows[0][1]) if rows else None), [row[0] for row in rows]
 
     def explain(self, query: Query, filters: Filters, sort: str = "relevance") -> str:
         raise NotImplementedError
@@ -194,7 +222,9 @@ class SqliteEngine(Engine):
     concat = "group_concat"
 
     def insert_sql(self, one: bool) -> str:
-        return "INSERT INTO search_document (rowid, title, body, answers) " + self.document_sql(one)
+        return "INSERT INTO search_document (rowid, title, body, answers) " + self.document_sql(
+            "AND p.id = %s" if one else ""
+        )
 
     def rebuild(self) -> int:
         _execute("DELETE FROM search_document")
@@ -213,25 +243,49 @@ class SqliteEngine(Engine):
         terms = " OR ".join(_fts_term([w]) for w in words)
         return f"{{{columns}}} : ({terms})" if columns else terms
 
-    def search_sql(self, query: Query, filters: Filters, sort: str) -> tuple[str, list[Any]]:
+    def matches_sql(self, query: Query, filters: Filters, columns: str) -> tuple[str, list[Any]]:
+        sql = f"SELECT {columns} FROM search_document d"
+        if not filters:
+            return f"{sql} WHERE d.search_document MATCH %s", [self.match_all(query)]
         where, params = filters.sql()
-        order = {
-            "relevance": " ORDER BY d.rank, p.id DESC",
-            "newest": " ORDER BY p.created_at DESC, p.id DESC",
-            "votes": " ORDER BY p.score DESC, p.created_at DESC",
-        }.get(sort, "")
         # CROSS JOIN fixes SQLite's join order: the full-text match first, then each
         # hit's post by primary key. Left to itself, the planner may scan the posts
         # and run the MATCH once per post, which is a thousand times slower.
-        sql = (
-            f"SELECT d.rowid FROM search_document d CROSS JOIN {POST} p"
-            f" WHERE d.search_document MATCH %s AND p.id = d.rowid AND {where}{order}"
+        sql += (
+            f" CROSS JOIN {POST} p WHERE d.search_document MATCH %s AND p.id = d.rowid AND {where}"
         )
         return sql, [self.match_all(query), *params]
 
+    def page_sql(
+        self, query: Query, filters: Filters, sort: str, counted: bool
+    ) -> tuple[str, list[Any]]:
+        page = " LIMIT %s OFFSET %s"
+        if filters and sort not in POST_ORDER:
+            # With filters every match's post is read anyway: bm25 (in the ORDER BY) is
+            # computed only for the rows they keep, and the count comes from the same pass.
+            columns = "d.rowid, COUNT(*) OVER ()" if counted else "d.rowid"
+            sql, params = self.matches_sql(query, filters, columns)
+            return f"{sql} ORDER BY d.rank, d.rowid DESC{page}", params
+        count_sql, count_params = self.count_sql(query, filters) if counted else ("", [])
+        count = f", ({count_sql})" if counted else ""
+        if sort in POST_ORDER:
+            # Newest or most voted: walk the posts' (kind, state, created_at or score)
+            # index and keep the first that are among the matches, rather than read
+            # the post of every match to sort them all.
+            where, params = filters.sql()
+            return (
+                f"SELECT p.id{count} FROM {POST} p WHERE {where} AND p.id IN"
+                " (SELECT rowid FROM search_document WHERE search_document MATCH %s)"
+                f" ORDER BY {POST_ORDER[sort]}{page}",
+                [*count_params, *params, self.match_all(query)],
+            )
+        # FTS5 ranks every match by bm25 itself, reading no post; the count stops at the cap.
+        sql, params = self.matches_sql(query, filters, f"d.rowid{count}")
+        return f"{sql} ORDER BY d.rank, d.rowid DESC{page}", [*count_params, *params]
+
     def explain(self, query: Query, filters: Filters, sort: str = "relevance") -> str:
-        sql, params = self.search_sql(query, filters, sort)
-        rows = _fetch(f"EXPLAIN QUERY PLAN {sql} LIMIT 20", params)
+        sql, params = self.page_sql(query, filters, sort, counted=True)
+        rows = _fetch(f"EXPLAIN QUERY PLAN {sql}", [*params, 20, 0])
         return "\n".join(str(row[-1]) for row in rows)
 
     def snippets(self, query: Query, ids: list[int]) -> dict[int, str]:
@@ -278,14 +332,14 @@ class PostgresEngine(Engine):
     concat = "string_agg"
 
     def insert_sql(self, one: bool) -> str:
+        # Only the vectors are stored: snippets are cut from the posts themselves.
         return (
-            "INSERT INTO search_document"
-            " (question_id, title, body, answers, title_vector, document)"
-            " SELECT id, title, body, answers, to_tsvector('english', title),"
+            "INSERT INTO search_document (question_id, title_vector, document)"
+            " SELECT id, to_tsvector('english', title),"
             " setweight(to_tsvector('english', title), 'A')"
             " || setweight(to_tsvector('english', body), 'B')"
             " || setweight(to_tsvector('english', answers), 'C')"
-            f" FROM ({self.document_sql(one)}) doc"
+            f" FROM ({self.document_sql('AND p.id = %s' if one else '')}) doc"
         )
 
     def rebuild(self) -> int:
@@ -314,29 +368,76 @@ class PostgresEngine(Engine):
             return "to_tsquery('english', %s)", [text]
         return "(" + " || ".join(["plainto_tsquery('english', %s)"] * len(words)) + ")", words
 
-    def search_sql(self, query: Query, filters: Filters, sort: str) -> tuple[str, list[Any]]:
-        where, params = filters.sql()
+    def matches_sql(self, query: Query, filters: Filters, columns: str) -> tuple[str, list[Any]]:
         tsquery, tsparams = self.tsquery_all(query)
-        order = {
-            "relevance": " ORDER BY rank DESC, p.id DESC",
-            "newest": " ORDER BY p.created_at DESC, p.id DESC",
-            "votes": " ORDER BY p.score DESC, p.created_at DESC",
-        }.get(sort, "")
-        rank = f"ts_rank(document, {tsquery}, 1)" if sort == "relevance" else "0"
-        # MATERIALIZED keeps the GIN lookup first. Otherwise, sorting by date or votes,
-        # the planner may walk every question in index order and test each document,
-        # a hundred times slower for a common word.
+        if not filters:
+            return (
+                f"SELECT {columns} FROM search_document d WHERE d.document @@ {tsquery}",
+                tsparams,
+            )
+        where, params = filters.sql()
         sql = (
-            f"WITH matches AS MATERIALIZED (SELECT question_id, {rank} AS rank"
-            f" FROM search_document WHERE document @@ {tsquery})"
-            f" SELECT d.question_id, d.rank FROM matches d"
-            f" JOIN {POST} p ON p.id = d.question_id WHERE {where}{order}"
+            f"SELECT {columns} FROM search_document d JOIN {POST} p ON p.id = d.question_id"
+            f" WHERE d.document @@ {tsquery} AND {where}"
         )
-        return sql, [*(tsparams if sort == "relevance" else []), *tsparams, *params]
+        return sql, [*tsparams, *params]
+
+    def page_sql(
+        self, query: Query, filters: Filters, sort: str, counted: bool
+    ) -> tuple[str, list[Any]]:
+        tsquery, tsparams = self.tsquery_all(query)
+        page = " LIMIT %s OFFSET %s"
+        count = ", COUNT(*) OVER ()" if counted else ""
+        if sort in POST_ORDER:
+            # MATERIALIZED keeps the GIN lookup first: left to itself, the planner may
+            # walk every question in date order testing each document. search_page
+            # walks on purpose when the matches are many (walk_sql).
+            where, params = filters.sql()
+            return (
+                "WITH matches AS MATERIALIZED (SELECT question_id FROM search_document"
+                f" WHERE document @@ {tsquery}) SELECT p.id{count} FROM matches m"
+                f" JOIN {POST} p ON p.id = m.question_id WHERE {where}"
+                f" ORDER BY {POST_ORDER[sort]}{page}",
+                [*tsparams, *params],
+            )
+        # ts_rank (in the ORDER BY) is computed only for the rows the filters keep.
+        order = f" ORDER BY ts_rank(d.document, {tsquery}, 1) DESC, d.question_id DESC{page}"
+        if not filters and counted:
+            # Every match is ranked; the count stops at the cap.
+            cap_sql, cap_params = self.count_sql(query, filters)
+            sql, params = self.matches_sql(query, filters, f"d.question_id, ({cap_sql})")
+            return sql + order, [*cap_params, *params, *tsparams]
+        sql, params = self.matches_sql(query, filters, f"d.question_id{count}")
+        return sql + order, [*params, *tsparams]
+
+    def walk_sql(self, query: Query, filters: Filters, sort: str) -> tuple[str, list[Any]]:
+        """Newest or most voted, when more than COUNT_CAP questions match: walk the
+        posts' (kind, state, created_at or score) index, testing each one's document,
+        until the page is full: (offset + limit) × questions ÷ matches documents read,
+        not every match's post."""
+        tsquery, tsparams = self.tsquery_all(query)
+        where, params = filters.sql()
+        return (
+            f"SELECT p.id FROM {POST} p WHERE {where} AND (SELECT d.document @@ {tsquery}"
+            " FROM search_document d WHERE d.question_id = p.id)"
+            f" ORDER BY {POST_ORDER[sort]} LIMIT %s OFFSET %s",
+            [*params, *tsparams],
+        )
+
+    def search_page(
+        self, query: Query, filters: Filters, sort: str, limit: int, offset: int = 0
+    ) -> tuple[int | None, list[int]]:
+        if sort not in POST_ORDER or not query:
+            return super().search_page(query, filters, sort, limit, offset)
+        total = self.count(query, filters)
+        if total <= COUNT_CAP or offset + limit > WALK_MAX:
+            return total, self.search(query, filters, sort, limit, offset)
+        sql, params = self.walk_sql(query, filters, sort)
+        return total, [row[0] for row in _fetch(sql, [*params, limit, offset])]
 
     def explain(self, query: Query, filters: Filters, sort: str = "relevance") -> str:
-        sql, params = self.search_sql(query, filters, sort)
-        rows = _fetch(f"EXPLAIN {sql} LIMIT 20", params)
+        sql, params = self.page_sql(query, filters, sort, counted=True)
+        rows = _fetch(f"EXPLAIN {sql}", [*params, 20, 0])
         return "\n".join(str(row[0]) for row in rows)
 
     def snippets(self, query: Query, ids: list[int]) -> dict[int, str]:
@@ -347,9 +448,11 @@ class PostgresEngine(Engine):
             f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12,"
             ' MaxFragments=2, FragmentDelimiter=" … "'
         )
+        # The text of just this page's questions, from the posts: ts_headline parses
+        # what it is given, so it is given no more than it needs.
         rows = _fetch(
-            "SELECT question_id, ts_headline('english', body || ' ' || LEFT(answers, 20000),"
-            f" {tsquery}, %s) FROM search_document WHERE question_id = ANY(%s)",
+            "SELECT id, ts_headline('english', body || ' ' || LEFT(answers, 20000),"
+            f" {tsquery}, %s) FROM ({self.document_sql('AND p.id = ANY(%s)')}) doc",
             [*tsparams, options, list(ids)],
         )
         return {pk: highlight(text) for pk, text in rows}

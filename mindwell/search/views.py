@@ -8,13 +8,15 @@ from typing import Any, overload
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from mindwell.qa import pagecache
 from mindwell.qa.forms import TAG_RE
-from mindwell.qa.models import Category, Post, Tag
+from mindwell.qa.models import Category, Post, PostQuerySet, Tag
+from mindwell.search import engine as search_engine
 from mindwell.search import query as search_query
 from mindwell.search.engine import Engine, Filters, engine
 from mindwell.search.forms import SearchForm
@@ -22,10 +24,16 @@ from mindwell.search.query import Query
 
 SIMILAR_LIMIT = 5
 RELATED_LIMIT = 5
+# What a list of question links shows (similar and related questions).
+LINK_FIELDS = ("pk", "kind", "title", "answer_count", "score", "accepted_answer_id")
 
 
 class Results(Sequence[int]):
-    """Matching question ids, counted and fetched a page at a time, for Django's Paginator."""
+    """Matching question ids, counted and fetched a page at a time, for Django's Paginator.
+
+    The count stops at engine.COUNT_CAP (`capped` then says there are more), so pages go no
+    further than the first COUNT_CAP results.
+    """
 
     def __init__(
         self, engine: Engine, query: Query, filters: Filters, sort: str, page: tuple[int, int]
@@ -33,6 +41,7 @@ class Results(Sequence[int]):
         self.engine, self.query, self.filters, self.sort = engine, query, filters, sort
         self.size, self.number = page
         self._count: int | None = None
+        self.capped = False
         self._page: tuple[int, list[int]] | None = None  # (offset, ids) fetched with the count
 
     def count(self, value: Any = None) -> int:  # type: ignore[override]
@@ -44,9 +53,11 @@ class Results(Sequence[int]):
                 self.query, self.filters, self.sort, self.size, offset
             )
             self._page = (offset, ids)
-            self._count = (
-                total if total is not None else self.engine.count(self.query, self.filters)
-            )
+            if total is None:
+                total = self.engine.count(self.query, self.filters)
+            cap = search_engine.COUNT_CAP
+            self.capped = total > cap
+            self._count = min(total, cap)
         return self._count
 
     def __len__(self) -> int:
@@ -67,24 +78,35 @@ class Results(Sequence[int]):
         return self.engine.search(self.query, self.filters, self.sort, stop - start, start)
 
 
+def visible_questions(request: HttpRequest, ids: list[int]) -> PostQuerySet:
+    """The questions with these ids that this viewer may see.
+
+    Read by primary key, the visibility gate tested on each row: written as
+    `visible_to(...).filter(pk__in=ids)`, SQLite without table statistics walks the
+    (kind, state) index over every question instead (11 ms at 100,000 questions).
+    """
+    gate = Post.objects.visible_to(request.user).questions().filter(pk=OuterRef("pk"))
+    return Post.objects.filter(pk__in=ids).filter(Exists(gate))
+
+
+def in_order(posts: PostQuerySet, ids: list[int]) -> list[Post]:
+    by_id = {post.pk: post for post in posts}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def questions_in_order(request: HttpRequest, ids: list[int]) -> list[Post]:
     """The questions with these ids that this viewer may see, in the order given."""
     if not ids:
         return []
     posts = (
-        Post.objects.visible_to(request.user)
-        .questions()
-        .filter(pk__in=ids)
+        visible_questions(request, ids)
         .select_related("author", "category")
         .prefetch_related("tags")
     )
-    by_id = {post.pk: post for post in posts}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return in_order(posts, ids)
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    if (entry := pagecache.cached(request, "search")) is not None:
-        return pagecache.respond(request, entry)
     data = request.GET.copy()
     # NUL bytes mean nothing in a search; drop them rather than refuse the query.
     data["q"] = data.get("q", "").replace("\x00", "")
@@ -109,12 +131,13 @@ def search(request: HttpRequest) -> HttpResponse:
             page=page,
             results=[(q, snippets.get(q.pk, "")) for q in questions],
             total=page.paginator.count,
+            capped=results.capped,
         )
         pagecache.depends_on(request, questions)
     if not context.get("results"):
         context["categories"] = Category.objects.filter(parent=None)
     response = render(request, "search/search.html", context)
-    return pagecache.keep(request, "search", response, lists=True)  # any write may change it
+    return pagecache.keep(request, response, lists=True)  # any write may change it
 
 
 def similar(request: HttpRequest) -> HttpResponse:
@@ -132,7 +155,8 @@ def similar_questions(request: HttpRequest, title: str) -> list[Post]:
     query = search_query.any_words(title)
     if not query.terms:
         return []
-    return questions_in_order(request, engine().similar(query, SIMILAR_LIMIT))
+    ids = engine().similar(query, SIMILAR_LIMIT)
+    return in_order(visible_questions(request, ids).only(*LINK_FIELDS), ids) if ids else []
 
 
 def related_questions(request: HttpRequest, question: Post, tags: list[str]) -> list[Post]:
@@ -150,10 +174,7 @@ def related_questions(request: HttpRequest, question: Post, tags: list[str]) -> 
         cache.set(key, ids, 600)
     if not ids:
         return []
-    posts = Post.objects.visible_to(request.user).questions().filter(pk__in=ids)
-    fields = ("pk", "kind", "title", "answer_count", "score", "accepted_answer_id")
-    by_id = {post.pk: post for post in posts.only(*fields)}
-    return [by_id[pk] for pk in ids if pk in by_id][:RELATED_LIMIT]
+    return in_order(visible_questions(request, ids).only(*LINK_FIELDS), ids)[:RELATED_LIMIT]
 
 
 def tag_suggestions(request: HttpRequest) -> HttpResponse:

@@ -7,6 +7,7 @@ from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from mindwell.accounts.models import User
+from mindwell.qa import actions
 from mindwell.qa.models import Category, Post
 from tests.e2e.test_answer_in_browser import log_in
 
@@ -131,3 +132,31 @@ def test_without_javascript_the_check_in_is_a_page_and_going_back_keeps_the_text
         assert Post.objects.get(kind="Q").body == RISKY
     finally:
         context.close()
+
+
+def test_the_writer_s_edit_that_newly_reads_as_risk_gets_the_dialog(
+    page: Page, alice: User, category: Category
+) -> None:
+    question = actions.ask_question(
+        author=alice, title=TITLE, body="I lie awake before exams.", category=category, tags=[]
+    )
+    log_in(page, alice)
+    page.goto(f"/posts/{question.pk}/edit")
+    page.get_by_label("Text").fill(RISKY)
+    page.get_by_role("button", name="Save changes").click()
+    dialog = page.get_by_role("dialog", name="Before you save: are you safe right now?")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".helplines")).to_contain_text("Samaritans")
+    question.refresh_from_db()
+    assert question.body == "I lie awake before exams."  # nothing saved while they choose
+
+    dialog.get_by_role("button", name="Go back without saving").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_label("Text")).to_have_value(RISKY)
+
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("dialog").get_by_role("button", name="I'm safe, save my changes").click()
+    page.wait_for_url(re.compile(r"/questions/\d+/"))
+    question.refresh_from_db()
+    assert (question.body, question.screening.label) == (RISKY, "risk")
+    expect(page.locator("aside.care-note")).to_contain_text("Samaritans")

@@ -1,12 +1,16 @@
 """Visitors' pages from the cache: no SQL on a hit, their own token and nonce, nothing stale."""
 
 import re
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import transaction
-from django.test import Client
+from django.http import HttpResponse
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token
+from django.test import Client, RequestFactory
 
 from mindwell.accounts.models import User
 from mindwell.qa import actions, pagecache
@@ -15,14 +19,37 @@ from tests.conftest import make_user
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 NONCE = re.compile(r'nonce="[^"]+"')
+REDIS_URL = "redis://127.0.0.1:6379/9"
 
 
-@pytest.fixture
-def page_cache(settings, monkeypatch) -> None:
+@pytest.fixture(params=["local cache", "Redis"])
+def page_cache(request, settings, monkeypatch) -> Iterator[None]:
+    """The page cache on, over the local cache of one process and over Redis."""
     settings.MINDWELL_PAGE_CACHE = True
     # Builds here follow their writes within microseconds; the settle rule has its own test.
     monkeypatch.setattr(pagecache, "SETTLE", 0)
-    cache.clear()
+    pagecache.recent.clear()
+    if request.param == "local cache":
+        cache.clear()
+        yield
+        return
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        server.ping()
+    except redis.ConnectionError as error:
+        pytest.skip(f"Redis is not reachable: {error}")
+    prefix = f"test-{secrets.token_hex(4)}"  # runs in parallel share the database, not keys
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "mindwell.server.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield
+    pagecache.recent.clear()
+    if keys := server.keys(f"{prefix}:*"):
+        server.delete(*keys)
 
 
 def same_page(html: str) -> str:
@@ -245,3 +272,94 @@ def test_a_new_welcome_text_or_category_name_shows_to_the_next_visitor(
     assert "Hello, you are welcome here" in read(client, "/")
     moderation.rename_category(actor=admin, category=category, name="Partners")
     assert "Partners" in read(client, question.get_absolute_url())
+
+
+NONCE_SOURCE = re.compile(r"'nonce-[^']+'")
+VISITORS = {
+    "new visitor": {},
+    "returning visitor": {"cookie": "a" * 32},
+    "behind nginx": {"cookie": "b" * 32, "HTTP_X_MINDWELL_EDGE": "csrf-cookie"},
+}
+
+
+def visit(url: str, cookie: str = "", **headers: str) -> HttpResponse:
+    visitor = Client(**headers)
+    if cookie:
+        visitor.cookies["csrftoken"] = cookie
+    response = visitor.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def sent(response: HttpResponse) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
+    """The headers (in any order) and cookies a response sends, but for each one's own parts."""
+    headers = []
+    for name, value in response.headers.items():
+        if name == "Content-Length":
+            assert value == str(len(response.content))
+            value = "(length)"
+        if name != "X-Page-Cache":
+            headers.append((name, NONCE_SOURCE.sub("'nonce-(this response's)'", value)))
+    cookies = {
+        name: {**{k: v for k, v in morsel.items() if k != "expires"}, "value": "(secret)"}
+        for name, morsel in response.cookies.items()
+    }
+    return sorted(headers), cookies
+
+
+def check_own_parts(response: HttpResponse, cookie: str) -> None:
+    """The page's nonce is its header's; its tokens are of the CSRF cookie it sends or came with."""
+    html = response.content.decode()
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+    assert nonce is not None and f'nonce="{nonce.group(1)}"' in html
+    tokens = TOKEN.findall(html)
+    if "HTTP_X_MINDWELL_EDGE" in response.wsgi_request.META:
+        assert not tokens and "csrftoken" not in response.cookies  # nginx fills them in
+        return
+    if not tokens:  # a page without a form (home) sends no CSRF cookie either
+        assert "csrftoken" not in response.cookies
+        return
+    secret = response.cookies["csrftoken"].value
+    assert {_unmask_cipher_token(token) for token in tokens} == {secret}
+    assert secret == cookie or not cookie
+
+
+@pytest.mark.parametrize("page", ["question", "/", "/questions/?sort=votes", "/search?q=money"])
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_a_hit_sends_the_headers_and_cookies_the_normal_path_sends(
+    page_cache, settings, question, answer, page: str, visitor: str
+):
+    url = question.get_absolute_url() if page == "question" else page
+    built, hit = visit(url, **VISITORS[visitor]), visit(url, **VISITORS[visitor])
+    assert "X-Page-Cache" not in built and hit["X-Page-Cache"] == "hit"
+    assert sent(hit) == sent(built)
+    if visitor != "behind nginx":  # (only the page cache leaves the token to nginx)
+        settings.MINDWELL_PAGE_CACHE = False
+        plain = visit(url, **VISITORS[visitor])  # no page cache at all
+        assert sent(plain) == sent(hit)
+        check_own_parts(plain, VISITORS[visitor].get("cookie", ""))
+    for response in (built, hit):
+        check_own_parts(response, VISITORS[visitor].get("cookie", ""))
+
+
+def test_a_view_of_a_page_a_write_retired_is_counted_once(page_cache, client: Client, question):
+    assert "· 1 view" in read(client, question.get_absolute_url())  # built
+    assert "· 2 views" in read(client, question.get_absolute_url())  # from the cache
+    pagecache.bump([pagecache.question_key(question.pk)])  # as a write elsewhere would
+    assert "· 3 views" in read(client, question.get_absolute_url())  # built again
+    assert "· 4 views" in read(client, question.get_absolute_url())
+
+
+def test_the_fast_csrf_token_is_one_django_accepts_for_the_cookie() -> None:
+    returning = RequestFactory().get("/")
+    returning.META["CSRF_COOKIE"] = "c" * 32  # as the CSRF middleware reads it from the cookie
+    first, second = pagecache.csrf_token(returning), pagecache.csrf_token(returning)
+    assert first != second and _unmask_cipher_token(first) == _unmask_cipher_token(second)
+    assert _unmask_cipher_token(first) == "c" * 32
+    assert returning.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the cookie is sent again
+    new = RequestFactory().get("/")
+    token = pagecache.csrf_token(new)
+    assert re.fullmatch(r"[A-Za-z0-9]{64}", token)
+    assert _unmask_cipher_token(token) == new.META["CSRF_COOKIE"] != "c" * 32
+    drawn = "".join(pagecache.random_letters(32) for _ in range(200))
+    assert len(drawn) == 6400 and set(drawn) == set(CSRF_ALLOWED_CHARS)  # all 62, nothing else

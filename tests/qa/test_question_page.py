@@ -160,7 +160,13 @@ def test_each_comment_form_has_its_own_ids_and_its_labels_point_to_them(
         assert f'id="{helptext}"' in page and f'aria-describedby="{helptext}"' in page
 
 
-def test_a_members_blank_comment_forms_are_rendered_once_per_page(question, answer, bob):
+def test_a_members_blank_forms_are_rendered_once_per_process(question, answer, bob, carol):
+    forms.blank_fields.cache_clear()
     with mock.patch.object(forms, "fields_html", wraps=forms.fields_html) as render:
-        logged_in(bob).get(question.get_absolute_url())
-    assert render.call_count == 1  # not once per post (the answer form is rendered in the page)
+        first = logged_in(bob).get(question.get_absolute_url()).content.decode()
+        assert render.call_count == 2  # the comment form (not once per post), the answer form
+        second = logged_in(carol).get(question.get_absolute_url()).content.decode()
+        assert render.call_count == 2  # none for the next page
+    for page in (first, second):
+        assert page.count('name="body"') == 3  # a comment form under each post, the answer form
+        assert 'id="id_answer_anonymous"' in page and 'id="id_comment_POST_' not in page

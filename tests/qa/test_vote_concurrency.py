@@ -2,12 +2,13 @@
 
 Each run is self-contained: a fresh data dir (and, for PostgreSQL, a fresh
 database), `mindwell migrate`, a seed made with the real actions, then
-`mindwell serve` (gunicorn, two worker processes with threads) and real HTTP
+`mindwell serve` (two worker processes of four threads each) and real HTTP
 requests from 100 threads at once. Afterwards the stored counters and points
 must be exact, a vote sent twice at once must count once, no request may have
 failed with a 5xx, and `mindwell recount` must find nothing to correct.
 """
 
+import fcntl
 import http.client
 import json
 import os
@@ -22,12 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 
+from mindwell.qa import actions
 from tests.sites import MINDWELL, ROOT, free_port, mindwell, python
 
 VOTERS = 100
 TWICE = 25  # the first 25 voters send their up vote twice, both at once
-ACCESS_OK = re.compile(r'" [1-4]\d\d \d+ "')  # gunicorn's access line of a non-5xx answer
+ACCESS_OK = re.compile(r'" [1-4]\d\d \d+ "')  # the access line of a non-5xx answer
 
 SEED = """
 import json, django
@@ -209,3 +213,37 @@ def test_100_members_voting_at_once_are_each_counted_exactly_once(
 
     report = mindwell(site_env, "recount")
     assert "Corrected: 0 posts, 0 categories, 0 tags, 0 members' points." in report, report
+
+
+def lock_is_taken(path: str) -> bool:
+    """Whether another descriptor holds the writers' lock file (checked without waiting)."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # closing lets go of a lock taken here
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_write_transaction_holds_the_writers_lock_until_it_ends(answer, carol) -> None:
+    """Writers queue on a file lock (mindwell/server/sqlite), not in SQLite's polling busy wait."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the file lock is SQLite's")
+    path = f"{connection.settings_dict['NAME']}-writer.lock"
+    assert not lock_is_taken(path)
+    with transaction.atomic():
+        assert lock_is_taken(path)
+        with transaction.atomic():  # a savepoint: the lock stays
+            pass
+        assert lock_is_taken(path)
+    assert not lock_is_taken(path)
+    with pytest.raises(PermissionDenied), transaction.atomic():
+        actions.cast_vote(post=answer, user=answer.author, value=1)  # refused: rolled back
+    assert not lock_is_taken(path)
+    actions.cast_vote(post=answer, user=carol, value=1)
+    assert not lock_is_taken(path)
+    answer.refresh_from_db()
+    assert answer.upvotes == 1

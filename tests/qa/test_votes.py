@@ -1,5 +1,7 @@
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from mindwell.accounts.models import Level
 from mindwell.qa import actions
@@ -124,3 +126,18 @@ def test_comments_cannot_be_voted_on(question, bob, carol):
     comment = actions.post_comment(parent=question, author=bob, body="Hi")
     assert vote(logged_in(carol), comment, "up").status_code == 403
     assert not Vote.objects.exists()
+
+
+def test_a_vote_costs_eleven_queries_and_the_same_vote_again_one(answer, carol):
+    """Before the write: the post with the member's vote, the member's category levels.
+    In it (seven, between two for the transaction): lock the post, read the vote again,
+    store it, the counters, two members' points, the ledger. The same vote again only
+    reads: it takes no write lock. (The bench measures the same, through the view.)"""
+    with CaptureQueriesContext(connection) as first:
+        actions.cast_vote(post=answer, user=carol, value=1)
+    with CaptureQueriesContext(connection) as again:
+        actions.cast_vote(post=answer, user=carol, value=1)
+    assert len(first) == 11
+    assert len(again) == 1 and again[0]["sql"].startswith("SELECT")
+    answer.refresh_from_db()
+    assert answer.upvotes == 1 and Vote.objects.filter(post=answer, user=carol, value=1).exists()

@@ -66,6 +66,18 @@ def test_safety_eval_prints_the_figures_the_confusion_matrix_and_the_misses():
     assert "Misclassified" in text
 
 
+def test_safety_eval_can_hide_every_held_out_sentence_but_keeps_the_figures():
+    from mindwell.safety.evaluation import load_cases
+
+    out = io.StringIO()
+    call_command("safety_eval", "--no-timing", "--hide-held-out", stdout=out)
+    text = out.getvalue()
+    assert "Held-out set" in text and "Misclassified" in text
+    held_out = [case.text for case in load_cases() if case.held_out]
+    assert held_out and not any(sentence in text for sentence in held_out)
+    assert "held-out " not in text.split("By kind")[1]  # no held-out kind either
+
+
 def test_safety_eval_times_a_30000_character_post_without_judging_the_time():
     out = io.StringIO()
     call_command("safety_eval", "--runs", "1", stdout=out)

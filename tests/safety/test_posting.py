@@ -193,7 +193,13 @@ def test_an_edit_stores_a_new_screening(alice, question):
     before = question.screening.screened_at
     logged_in(alice).post(
         f"/posts/{question.pk}/edit",
-        {"title": question.title, "body": RISKY, "tags": "money communication"},
+        # Confirmed on the check-in (tests/safety/test_edit_check_in.py).
+        {
+            "title": question.title,
+            "body": RISKY,
+            "tags": "money communication",
+            "safety_confirmed": "1",
+        },
     )
     screening = Screening.objects.get(post=question)
     assert Screening.objects.count() == 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from mindwell.qa import actions
 from mindwell.qa.models import Category, Post
+from mindwell.search import engine as search_engine
 from mindwell.search import index
 from tests.conftest import logged_in, make_user
 
@@ -197,13 +198,14 @@ def test_the_header_has_a_search_box(client: Client, question):
 
 
 @pytest.mark.parametrize("results", [1, 20])
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
 def test_search_page_makes_a_few_queries_however_many_results(
-    client: Client, alice, category, results
+    client: Client, alice, category, results, sort
 ):
     for n in range(results):
         ask(alice, category, f"Anxiety question {n}", tags=["anxiety", "sleep", "work"])
     with CaptureQueriesContext(connection) as queries:
-        page = search(client, q="anxiety")
+        page = search(client, q="anxiety", sort=sort)
     assert page.count('class="question-row"') == results
     # count, page of ids, posts, their tags, snippets, the category choices
     assert len(queries) <= 6, [q["sql"] for q in queries]
@@ -225,3 +227,46 @@ def test_search_goes_through_the_visibility_gate(client: Client, alice, category
 def test_a_visitor_and_a_member_see_the_same_results(question):
     member = make_user("Member")
     assert "talk to my partner" in search(logged_in(member), q="money")
+
+
+@pytest.mark.parametrize("params", [{}, {"tag": "therapy"}, {"sort": "newest"}, {"sort": "votes"}])
+def test_counting_stops_at_the_cap_and_says_more(
+    client: Client, alice, category, settings, monkeypatch, params
+):
+    # Counting every match of a common word costs more than finding the page: the
+    # count stops at COUNT_CAP (1,000), shown here with a cap of 4.
+    monkeypatch.setattr(search_engine, "COUNT_CAP", 4)
+    settings.MINDWELL_PAGE_SIZE = 2
+    for n in range(6):
+        ask(alice, category, f"Numbered question on therapy {n}", tags=["therapy"])
+    page = search(client, q="therapy", **params)
+    assert "More than 4 questions found" in page and "Page 1 of 2" in page
+    assert page.count('class="question-row"') == 2
+    monkeypatch.setattr(search_engine, "COUNT_CAP", 6)
+    assert "6 questions found" in search(client, q="therapy", **params)
+
+
+@pytest.mark.parametrize("cap", [1000, 6])
+def test_newest_and_votes_order_every_page_past_the_cap(
+    client: Client, alice, category, settings, monkeypatch, cap
+):
+    # Past the cap PostgreSQL walks the questions in date or vote order for the first
+    # pages (WALK_MAX results), and sorts all matches for later pages: same order.
+    # Pages stop at the cap.
+    monkeypatch.setattr(search_engine, "COUNT_CAP", cap)
+    monkeypatch.setattr(search_engine, "WALK_MAX", 4)
+    settings.MINDWELL_PAGE_SIZE = 2
+    now = timezone.now()
+    for n in range(7):
+        q = ask(alice, category, f"Sorted question on grief {n}")
+        score = (n * 3) % 7  # votes in another order than dates
+        Post.objects.filter(pk=q.pk).update(created_at=now - timedelta(days=n), score=score)
+    ask(alice, category, "Unrelated question on chores")
+    by_date = [f"Sorted question on grief {n}" for n in range(7)]
+    by_votes = [t for _, t in sorted(((n * 3) % 7, t) for n, t in enumerate(by_date))][::-1]
+    for sort, expected in (("newest", by_date), ("votes", by_votes)):
+        seen = []
+        for number in range(1, (min(7, cap) + 1) // 2 + 1):
+            page = search(client, q="grief", sort=sort, page=number)
+            seen += sorted((page.index(t), t) for t in expected if t in page)
+        assert [t for _, t in seen] == expected[:cap], sort

@@ -32,3 +32,12 @@ def test_every_call_shares_one_client(cache: RedisCache) -> None:
     first = cache._cache.get_client("k", write=True)
     cache.set("k", 1)
     assert cache._cache.get_client("k", write=True) is first
+
+
+def test_the_page_cache_hit_reads_versions_and_counts_a_view_in_one_call(cache: RedisCache) -> None:
+    cache.set_many({"v:a": 17, "v:b": 23})
+    assert cache.get_many_and_incr(["v:b", "v:missing", "v:a"], "views:1") == ([23, None, 17], 1)
+    assert cache.get_many_and_incr(["v:a"], "views:1") == ([17], 2)
+    assert cache.get("views:1") == 2 and cache.incr("views:1") == 3  # Django's own counter
+    assert cache.get_many_and_incr(["v:a"], None) == ([17], 0)
+    assert cache.get("views:1") == 3

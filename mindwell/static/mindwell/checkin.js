@@ -1,4 +1,5 @@
-// The crisis check-in in place: before a question, answer or comment is posted, ask
+// The crisis check-in in place: before a question, answer or comment is posted (or a
+// form marked data-checkin-kind, the writer's own edit, is saved), ask
 // the server whether its text reads as if the writer may be at risk; if so, show the
 // check-in (helplines, "I'm safe, post it", "Go back") in a dialog over the form, so
 // nothing typed is lost. Without this script the server shows the same check-in as a
@@ -15,6 +16,7 @@
 
   function kindOf(form) {
     if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return "";
+    if (form.dataset.checkinKind) return form.dataset.checkinKind;
     var path = new URL(form.action, location.href).pathname;
     for (var i = 0; i < KINDS.length; i++) {
       if (KINDS[i][0].test(path)) return KINDS[i][1];

@@ -5,8 +5,9 @@
 
 Rows are written with bulk_create (no actions, no points: this is a load
 generator, not a site), then the index is rebuilt in one statement and a fixed
-list of queries is timed as the search page runs them (count, one page of ids,
-the visible posts, snippets), and similar-question lookups as the ask page does.
+list of queries is timed as the search page runs them (one page of ids with the
+capped count, the visible posts and their tags, snippets), and similar-question
+lookups as the ask page runs them (views.similar_questions).
 It refuses to add rows to a database that already has posts, unless --reuse
 (measure only) is given.
 """
@@ -28,7 +29,7 @@ from mindwell.qa.models import Category, Post, Tag
 from mindwell.search import query as search_query
 from mindwell.search.engine import Filters, engine
 from mindwell.search.index import rebuild
-from mindwell.search.views import questions_in_order
+from mindwell.search.views import questions_in_order, similar_questions
 
 TOPIC_WORDS = """anxiety anxious worry worrying worried panic attack attacks sleep sleeping
 insomnia tired depression depressed sad sadness lonely loneliness partner relationship
@@ -230,7 +231,7 @@ class Command(BaseCommand):
             return total or 0
 
         def one_similar(title: str) -> int:
-            return len(questions_in_order(request, index.similar(search_query.any_words(title), 5)))
+            return len(similar_questions(request, title))
 
         category = Category.objects.filter(parent__isnull=True).first()
         cases: list[tuple[str, Any]] = []
