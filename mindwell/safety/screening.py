@@ -23,6 +23,14 @@ How it works, in order:
    about someone else into the concern score (1 - prod(1 - weight), with weak
    categories capped). A score at or above the threshold gives the label; risk
    wins over concern.
+
+A post longer than WINDOW characters is read in runs of whole sentences of at
+most WINDOW characters (steps 2 and 3 for each run, so the facts about a post
+such as "it tells of recovery" are facts about its run), and reading stops once
+the risk score is SATURATED: no later sentence could change the label. A
+request for method detail is still looked for in the whole post, and `matched`
+and `ignored` list at most MAX_PHRASES phrases. So the work per post is bounded
+however long and dense in signs it is.
 """
 
 import html
@@ -53,8 +61,8 @@ _SPEECH_BEFORE_ME = frozenset(
     "showed thanking thanked thanks begged begging reminded assured".split()
 )
 # Before a kin word, these make it someone in particular ("my brother"), else
-# it may be anyone ("a client", "the kids").
-_POSSESSIVE = frozenset({"my", "our", "his", "her", "their", "your"})
+# it may be anyone ("a client", "the kids", and in advice "your friend").
+_POSSESSIVE = frozenset({"my", "our", "his", "her", "their"})
 # Generic words that still say who a phrase is about when inside it ("kill yourself");
 # others inside a phrase are only its audience ("goodbye everyone").
 _GENERIC_SUBJECTS = frozenset({"yourself", "yourselves", "oneself", "ourselves"})
@@ -62,8 +70,20 @@ _SAID_YES = re.compile(
     r"\b(?:i|and i) (?:said|answered|told (?:her|him|them)|admitted) "
     r"(?:yes|yeah|that i (?:was|am|do|did))\b"
 )
+# A poem or song the writer or someone they know wrote about it is a sign, not a lyric.
+_OWN_WORK = re.compile(
+    r"\b(?:wrote|writes|writing|written|write) (?:a|another|this|these|some|my|his|her|their) "
+    r"(?:poems?|songs?) (?:about|on)\b"
+)
+_THREAT_SAID = re.compile(
+    r"\b(?:said|says|told me|tells me|threatened|threatens|warned|warns|swore|swears|texted|"
+    r"screamed|yelled|shouted)\b"
+)
 MAX_LINE = 400  # a longer "sentence" is cut, so every step stays bounded
 LOOKBACK = 160  # how far back in its sentence a phrase looks for its subject or a negation
+WINDOW = 8_000  # a longer post is screened this many characters at a time (see `screen`)
+SATURATED = 0.99  # a risk score from which more signs cannot change the label
+MAX_PHRASES = 50  # the most phrases `matched` and `ignored` list
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +215,7 @@ class Signal:
     line: int
     person: Person = "self"
     set_aside: str = ""
+    shown: str = ""  # the phrase as written
 
     @property
     def weight(self) -> float:
@@ -205,8 +226,9 @@ class Post:
     """One normalised post and the lazily computed facts screening asks about it."""
 
     def __init__(self, text: str, lex: Lexicon) -> None:
+        """`text` is normalised already (see `normalise`)."""
         self.lex = lex
-        self.text = normalise(text)
+        self.text = text
         low = self.text.lower()
         # Lower-casing can change the length of a few characters (e.g. "İ"); then the
         # phrases are reported in lower case, which is still readable.
@@ -224,8 +246,7 @@ class Post:
         self._bereavement: dict[int, list[tuple[int, int]]] | None = None
         self._lines_matching: dict[str, set[int]] = {}
         self._quotes: list[tuple[int, int]] | None = None
-        self._needles: dict[str, list[int]] | None = None
-        self._needle_lines: dict[str, set[int]] = {}
+        self._needles: dict[str, set[int]] | None = None
 
     def line_of(self, pos: int) -> int:
         return bisect_right(self.line_starts, pos) - 1
@@ -237,26 +258,23 @@ class Post:
         return self.lines[line] if 0 <= line < len(self.lines) else ""
 
     @property
-    def needles(self) -> dict[str, list[int]]:
-        """Every needle of the lexicon found in the post, with where (one pass)."""
+    def needles(self) -> dict[str, set[int]]:
+        """Every needle of the lexicon found in the post, with the lines it is on (one pass)."""
         if self._needles is None:
-            found: dict[str, list[int]] = {}
-            prefixes = self.lex.needle_prefixes
+            found: dict[str, set[int]] = {}
+            prefixes, ends = self.lex.needle_prefixes, self.line_ends
+            line = 0
             for match in self.lex.needle_scanner.finditer(self.low):
                 at = match.start()
+                while ends[line] < at:  # matches come in order: no search for the line
+                    line += 1
                 for needle in prefixes[match.group(1)]:
                     if needle in found:
-                        found[needle].append(at)
+                        found[needle].add(line)
                     else:
-                        found[needle] = [at]
+                        found[needle] = {line}
             self._needles = found
         return self._needles
-
-    def _lines_of(self, needle: str) -> set[int]:
-        if needle not in self._needle_lines:
-            line_of = self.line_of
-            self._needle_lines[needle] = {line_of(at) for at in self.needles[needle]}
-        return self._needle_lines[needle]
 
     def matches(self, scan: Scan) -> list[re.Match[str]]:
         """Every match of the scan's regex, searching only the lines it could match on.
@@ -267,15 +285,15 @@ class Post:
         """
         if not scan.needles:
             return self._search(scan, 0, len(self.low))
-        positions = self.needles
+        on_lines = self.needles
         lines: set[int] = set()
         # A match needs a needle of each set on its line; the first sets are the
         # most selective, and two nearly always decide.
         for index, needle_set in enumerate(scan.needles[:NEEDLE_SETS]):
             here: set[int] = set()
             for needle in needle_set:
-                if needle in positions:
-                    here |= self._lines_of(needle)
+                if needle in on_lines:
+                    here |= on_lines[needle]
             lines = here if index == 0 else lines & here
             if not lines:
                 return []
@@ -463,9 +481,14 @@ def _resolve_person(post: Post, signal: Signal, general: bool, clause_end: int) 
     ]
     if signal.pattern.person == "speaker":
         inside = []
+    line_start = _sentence_start(post, signal)
+    if general and any(
+        m.person == "other" and m.particular for m in _mentions(post, line_start, signal.start)
+    ):
+        # "My gf's dad threatens her, what can I do?" names someone the writer knows.
+        general = False
     if inside:
         return _about(inside[-1], general)
-    line_start = _sentence_start(post, signal)
     if signal.pattern.person == "speaker":
         # Whoever speaks in this clause, else the writer: in "tell my mum I love her
         # and that none of this was her fault" the last clause is the writer's.
@@ -474,7 +497,8 @@ def _resolve_person(post: Post, signal: Signal, general: bool, clause_end: int) 
     if nearest is not None:
         return _about(nearest, general)
     # Nobody before it: "suicidal thoughts in young people" is about young people.
-    after = _mentions(post, signal.end, clause_end)
+    # ("one" after it is a number: "kms if one more thing goes wrong").
+    after = [m for m in _mentions(post, signal.end, clause_end) if m.word != "one"]
     if after and after[0].person == "generic":
         return "generic"
     if general:
@@ -561,7 +585,9 @@ def _examine(post: Post, signal: Signal) -> None:
             signal.set_aside = "quoted lyric or title"
             return
         speaker_other = lex.speech.search(intro) is not None
-    elif lex.unquoted_lyric_cues.search(post.low[clause_start : signal.end]):
+    elif lex.unquoted_lyric_cues.search(
+        clause := post.low[clause_start : signal.end]
+    ) and not _OWN_WORK.search(clause):
         signal.set_aside = "lyric or title"
         return
     if _is_negated(post, signal, clause_start):
@@ -575,7 +601,17 @@ def _examine(post: Post, signal: Signal) -> None:
         signal.set_aside = "general, not about the writer or someone they know"
         return
     line_start = _sentence_start(post, signal)
-    if lex.hypothetical.search(post.low[line_start : signal.start]):
+    before = post.low[line_start : signal.start]
+    # The condition may run into the phrase: "if my husband ever hit me".
+    condition = lex.hypothetical.search(post.low, line_start, signal.end)
+    if (
+        condition
+        and condition.start() < signal.start
+        and not (
+            # "He said if I ever leave he'll find me": the threat is the condition.
+            signal.pattern.category == "danger" and _THREAT_SAID.search(before)
+        )
+    ):
         # "She asked if I wanted to die and I said yes" is an answer, not a question.
         if not _SAID_YES.search(post.line_text(signal.line)):
             signal.set_aside = "hypothetical"
@@ -635,48 +671,74 @@ def _method_detail(post: Post, signals: list[Signal]) -> bool:
     return False
 
 
-def _phrases(post: Post, signals: list[Signal]) -> list[str]:
-    phrases: list[str] = []
+def _phrases(signals: list[Signal]) -> list[str]:
+    """The distinct phrases, in the order written, at most MAX_PHRASES."""
+    return list(dict.fromkeys(s.shown for s in signals))[:MAX_PHRASES]
+
+
+def _windows(text: str) -> list[str]:
+    """The normalised text in runs of whole sentences of at most WINDOW characters."""
+    windows: list[str] = []
+    start = 0
+    while len(text) - start > WINDOW:
+        cut = text.rfind("\n", start, start + WINDOW)
+        cut = cut if cut > start else start + WINDOW
+        windows.append(text[start:cut])
+        start = cut + 1
+    windows.append(text[start:])
+    return windows
+
+
+def _set_aside_without_context(signals: list[Signal]) -> None:
+    """A pattern that needs context counts only beside a sign found by another pattern
+    (even one set aside as past or negated: "the thoughts are coming back")."""
+    context = {
+        s.pattern.id
+        for s in signals
+        if s.pattern.category in CONTEXT_FAMILIES and s.set_aside not in NOT_CONTEXT
+    }
     for signal in signals:
-        phrase = post.shown[signal.start : signal.end]
-        if phrase not in phrases:
-            phrases.append(phrase)
-    return phrases
+        if signal.pattern.needs_context and signal.set_aside in ("", "needs another sign"):
+            alone = not (context - {signal.pattern.id})
+            signal.set_aside = "needs another sign" if alone else ""
 
 
 def screen(text: str) -> Screening:
     """Screen one post (a title and body, an answer or a comment)."""
     lex = lexicon()
-    post = Post(text, lex)
-    signals = _find(post)
-    for signal in signals:
-        _examine(post, signal)
-    # A pattern that needs context counts only beside another sign (even one set aside
-    # as past or negated: "the thoughts are coming back").
-    found = [s for s in signals if s.set_aside not in NOT_CONTEXT]
-    for signal in signals:
-        if signal.pattern.needs_context and not signal.set_aside:
-            if not any(
-                s.pattern.id != signal.pattern.id and s.pattern.category in CONTEXT_FAMILIES
-                for s in found
-            ):
-                signal.set_aside = "needs another sign"
+    normalised = normalise(text)
+    signals: list[Signal] = []
+    method_detail = False
+    for window in _windows(normalised):
+        post = Post(window, lex)
+        found = _find(post)
+        for signal in found:
+            _examine(post, signal)
+            signal.shown = post.shown[signal.start : signal.end]
+        method_detail = method_detail or _method_detail(post, found)
+        signals.extend(found)
+        _set_aside_without_context(signals)
+        counted = [s for s in signals if not s.set_aside and s.person == "self"]
+        if _combine(counted, lex) >= SATURATED:
+            # Nothing later can lower the label; a request for method detail is still looked for.
+            method_detail = method_detail or lex.seeking.search(normalised.lower()) is not None
+            break
     counted = [s for s in signals if not s.set_aside]
     about_writer = [s for s in counted if s.person == "self"]
     about_other = [s for s in counted if s.person == "other"]
     risk, concern = _combine(about_writer, lex), _combine(about_other, lex)
     label: Label
     if risk >= lex.threshold:
-        label, score, shown = "risk", risk, about_writer
+        label, score, chosen = "risk", risk, about_writer
     elif concern >= lex.threshold:
-        label, score, shown = "concern", concern, about_other
+        label, score, chosen = "concern", concern, about_other
     else:
-        label, score, shown = "none", max(risk, concern), counted
-    ignored = [f"{post.shown[s.start : s.end]} ({s.set_aside})" for s in signals if s.set_aside]
+        label, score, chosen = "none", max(risk, concern), counted
+    ignored = [f"{s.shown} ({s.set_aside})" for s in signals if s.set_aside]
     return Screening(
         label=label,
         score=score,
-        matched=_phrases(post, shown),
-        method_detail=_method_detail(post, signals),
-        ignored=ignored,
+        matched=_phrases(chosen),
+        method_detail=method_detail,
+        ignored=ignored[:MAX_PHRASES],
     )

@@ -38,6 +38,12 @@ def test_the_evaluation_set_has_over_300_sentences_of_every_label_and_hard_case(
             "lyrics-or-title", "general-question", "everyday-sad"} <= kinds  # fmt: skip
 
 
+def test_the_held_out_batch_was_written_after_every_development_batch():
+    batches = {case.batch for case in CASES if not case.held_out}
+    held_out = {case.batch for case in CASES if case.held_out}
+    assert held_out and min(held_out) > max(batches)
+
+
 def test_every_sentence_in_the_evaluation_set_is_there_once():
     counts = Counter(case.text.strip().lower() for case in CASES)
     assert [text for text, n in counts.items() if n > 1] == []
@@ -45,22 +51,22 @@ def test_every_sentence_in_the_evaluation_set_is_there_once():
 
 def test_risk_recall_and_precision_stay_above_the_goal_on_the_development_set(report):
     figures = report.development().figures("risk")
-    assert figures.recall >= 0.95, figures
-    assert figures.precision >= 0.90, figures
+    assert figures.recall >= 0.98, figures
+    assert figures.precision >= 0.98, figures
 
 
 def test_concern_and_none_stay_above_their_floors_on_the_development_set(report):
     development = report.development()
     concern, none = development.figures("concern"), development.figures("none")
-    assert concern.recall >= 0.97 and concern.precision >= 0.97, concern
-    assert none.recall >= 0.97 and none.precision >= 0.97, none
+    assert concern.recall >= 0.98 and concern.precision >= 0.98, concern
+    assert none.recall >= 0.98 and none.precision >= 0.98, none
 
 
 def test_the_held_out_set_stays_above_its_floors(report):
     held_out = report.held_out()
     risk, concern = held_out.figures("risk"), held_out.figures("concern")
-    assert risk.precision >= 0.9 and risk.recall >= 0.25, risk
-    assert concern.precision >= 0.75 and concern.recall >= 0.2, concern
+    assert risk.precision >= 0.9 and risk.recall >= 0.43, risk
+    assert concern.precision >= 0.9 and concern.recall >= 0.55, concern
 
 
 def test_no_idiom_negation_or_general_question_is_ever_labelled_risk(report):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mindwell.safety.screening import normalise, screen
+from mindwell.safety.screening import MAX_PHRASES, WINDOW, normalise, screen
 
 
 def label(text: str) -> str:
@@ -83,6 +83,43 @@ def test_idioms_are_not_signs(text):
 @pytest.mark.parametrize(
     "text",
     [
+        "im gonna kms tonight honestly",  # "tonight" is not "to" (kilometres to ...)
+        "I feel like topping myself, no joke.",
+        "I want to do suicide.",
+        "i dont wanna be alive anymore",
+        "I ask God every night to just take me.",
+        "I'd honestly be fine if I never woke up.",
+        "I sh'd last night for the first time in months.",
+        "I was 3 months clean and I relapsed tonight.",
+        "I don't trust myself around the pills tonight.",
+        "He said he'd kill me.",
+        "I'm scared of my husband.",
+    ],
+)
+def test_slang_informal_spelling_and_other_englishes_are_read_as_signs(text):
+    assert label(text) == "risk"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I ran 10 kms this morning and I'm knackered.",
+        "I need to top myself up with coffee before the meeting.",
+        "I feel like dying my hair pink this summer.",
+        "I hope I die in my sleep when I'm 100, surrounded by grandkids.",
+        "I'm 30 days clean from self harm today!",
+        "I'm scared of my dad finding out I failed my driving test.",
+        "My landlord threatened me with eviction over the rent.",
+        "What does 'ctb' mean on suicide forums?",
+    ],
+)
+def test_the_look_alikes_of_those_signs_are_not(text):
+    assert label(text) == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "I used to self-harm but I've been clean for three years now.",
         "Five years ago I attempted suicide. Today I'm doing well.",
         "When I was a teenager I wanted to die, but therapy really helped.",
@@ -118,6 +155,40 @@ def test_quoted_lyrics_and_titles_are_not_signs(text):
 )
 def test_general_questions_and_advice_are_not_about_the_writer(text):
     assert label(text) == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If your friend is talking about killing herself, tell someone even if she's angry.",
+        "If the urge to self harm hits, try holding ice or going for a walk.",
+        "When my brother was suicidal I drove him to A&E and stayed with him.",
+    ],
+)
+def test_advice_to_the_reader_and_help_given_in_the_past_are_not_signs(text):
+    assert label(text) == "none"
+
+
+def test_a_general_question_about_someone_the_writer_knows_is_about_them():
+    text = "My gf's dad threatens her and she's scared to go home, what can I do?"
+    assert label(text) == "concern"
+    assert label("What should I do if someone says they are scared to go home?") == "none"
+
+
+def test_danger_told_as_events_is_risk_even_when_the_threat_is_a_condition():
+    assert label("He said if I ever leave he'll hunt me down.") == "risk"
+    assert label("He threw a plate at my head last night.") == "risk"
+    assert label("If my husband ever hit me I would leave.") == "none"
+    assert label("My mum said she'll find me if I'm late again lol") == "none"
+
+
+def test_a_number_after_a_sign_is_not_people_in_general():
+    assert label("gonna kms if one more thing goes wrong this week") == "risk"
+
+
+def test_a_poem_someone_wrote_about_it_is_a_sign_but_a_quoted_song_is_not():
+    assert label("My son wrote a poem about not wanting to be alive.") == "concern"
+    assert label("The song 'I want to die' is on repeat.") == "none"
 
 
 def test_grief_for_someone_who_died_is_not_a_sign():
@@ -195,6 +266,20 @@ def test_a_post_of_100000_characters_still_answers_and_finds_a_late_sign():
     assert label(text) == "risk"
     assert label("a" * 100_000) == "none"
     assert label("i want to die " * 7200) == "risk"
+
+
+def test_a_sign_on_either_side_of_where_a_long_post_is_split_is_found():
+    for shift in range(0, 200, 7):
+        filler = "We talked about the weekend. " * ((WINDOW - 100 + shift) // 29)
+        assert label(filler + "I want to kill myself. " + filler) == "risk", shift
+
+
+def test_a_post_dense_in_signs_stops_when_the_label_is_certain_and_lists_a_bounded_set():
+    text = " ".join(f"Day {n}: I want to kill myself." for n in range(5000))
+    result = screen(text + " What is the lethal dose of my pills?")
+    assert result.label == "risk" and result.score >= 0.99
+    assert 0 < len(result.matched) <= MAX_PHRASES and len(result.ignored) <= MAX_PHRASES
+    assert result.method_detail  # a request for method detail is looked for in the whole post
 
 
 @pytest.mark.parametrize(
