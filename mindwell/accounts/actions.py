@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Value, When
 
 from mindwell.accounts.models import CategoryLevel, Level, PointsEntry, User
+from mindwell.accounts.permissions import forget_category_levels
 
 if TYPE_CHECKING:
     from mindwell.qa.models import Category
@@ -27,8 +28,9 @@ class PointsChange:
 def change_points(changes: Iterable[PointsChange]) -> None:
     """Apply point changes and record each in the ledger, in the caller's transaction.
 
-    F() updates so that two votes on different posts by the same author never
-    lose an update to a read-modify-write race.
+    One UPDATE for every member (points + CASE id ...: an F() update, so two votes
+    on different posts by the same author never lose an update to a
+    read-modify-write race) and one INSERT for the ledger.
     """
     changes = [c for c in changes if c.delta]
     if not changes:
@@ -38,9 +40,12 @@ def change_points(changes: Iterable[PointsChange]) -> None:
     per_user: dict[int, int] = {}
     for change in changes:
         per_user[change.user_id] = per_user.get(change.user_id, 0) + change.delta
-    for user_id, delta in sorted(per_user.items()):
-        if delta:
-            User.objects.filter(pk=user_id).update(points=F("points") + delta)
+    moved = sorted((user_id, delta) for user_id, delta in per_user.items() if delta)
+    if moved:
+        deltas = [When(pk=user_id, then=Value(delta)) for user_id, delta in moved]
+        User.objects.filter(pk__in=[user_id for user_id, _ in moved]).update(
+            points=F("points") + Case(*deltas, output_field=IntegerField())
+        )
     PointsEntry.objects.bulk_create(
         PointsEntry(user_id=c.user_id, delta=c.delta, reason=c.reason, post_id=c.post_id)
         for c in changes
@@ -71,3 +76,5 @@ def set_level(*, actor: User, member: User, level: int, category: Category | Non
             CategoryLevel.objects.update_or_create(
                 user=member, category=category, defaults={"level": level}
             )
+        if category is not None:
+            forget_category_levels(member.pk)

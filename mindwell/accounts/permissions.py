@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from mindwell.accounts.models import CategoryLevel, Level
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from mindwell.accounts.models import User
     from mindwell.qa.models import Category
 
+CATEGORY_LEVELS_SECONDS = 30
 ACTIONS = {
     "vote_up": "vote up",
     "vote_down": "vote down",
@@ -41,10 +44,33 @@ def level_in(user: User, category: Category | None) -> int:
     # Read once per user object (one request), not once per control on the page.
     levels: dict[int, int] | None = getattr(user, "_category_levels", None)
     if levels is None:
-        levels = dict(CategoryLevel.objects.filter(user=user).values_list("category_id", "level"))
+        levels = category_levels(user.pk)
         user._category_levels = levels  # type: ignore[attr-defined]
     ids = [category.pk, category.parent_id]
     return max([user.level] + [levels[i] for i in ids if i in levels])
+
+
+def category_levels(user_id: int) -> dict[int, int]:
+    """{category id: level} given to this member, from the cache (set_level forgets it).
+
+    With the local (per-process) cache other processes see a change within
+    CATEGORY_LEVELS_SECONDS; with Redis at once.
+    """
+    key = f"accounts:category-levels:{user_id}"
+    levels: dict[int, int] | None = cache.get(key)
+    if levels is None:
+        rows = CategoryLevel.objects.filter(user_id=user_id).values_list("category_id", "level")
+        levels = dict(rows)
+        cache.set(key, levels, CATEGORY_LEVELS_SECONDS)
+    return levels
+
+
+def forget_category_levels(user_id: int) -> None:
+    """After a change, in the caller's transaction: now and again after commit, so a reader
+    between the two cannot keep the old levels."""
+    key = f"accounts:category-levels:{user_id}"
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def rules(user: User | None = None) -> dict[str, dict[str, int | None]]:
@@ -64,9 +90,29 @@ def rules(user: User | None = None) -> dict[str, dict[str, int | None]]:
 
 
 def refusal(user: User | AnonymousUser, name: str, category: Category | None = None) -> str | None:
-    action = ACTIONS[name]
     if not user.is_authenticated:
-        return f"Log in to {action}."
+        return f"Log in to {ACTIONS[name]}."
+    # Asked dozens of times per page, with few distinct answers: remembered on the
+    # user object (one request), keyed by everything about the user it reads.
+    key = (
+        name,
+        category and (category.pk, category.parent_id),
+        user.is_active,
+        user.points,
+        user.level,
+        user.blocked_at,
+        user.suspended_until,
+    )
+    answers: dict[tuple[object, ...], str | None] | None = getattr(user, "_refusals", None)
+    if answers is None:
+        answers = user._refusals = {}  # type: ignore[attr-defined]
+    if key not in answers:
+        answers[key] = _refusal(user, name, category)
+    return answers[key]
+
+
+def _refusal(user: User, name: str, category: Category | None) -> str | None:
+    action = ACTIONS[name]
     if not user.is_active:
         return f"Your account cannot {action}."
     if standing := standing_refusal(user):

@@ -2,9 +2,10 @@
 on the site settings page: `hourly()`).
 
 Counts live in Django's cache in fixed hourly windows keyed by the window's
-start, so a refusal can say when the window ends. `cache.add` then `cache.incr`
-is atomic on both Redis (INCR) and the local-memory cache (a lock), so two app
-processes sharing Redis never both take the last slot. With the default local
+start, so a refusal can say when the window ends. Every counter of a request
+moves at once: on Redis in one MULTI/EXEC round trip (SET NX EX, INCRBY), on
+the local-memory cache by `add` then `incr` (a lock); both are atomic, so two
+app processes sharing Redis never both take the last slot. With the default local
 cache every process counts on its own: fine for one process, not for several.
 
 What is counted: an attempt that passed validation, reserved just before the
@@ -26,8 +27,10 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse
+
+from mindwell.server.cache import RedisCache
 
 WINDOW = 3600  # seconds
 
@@ -124,31 +127,36 @@ def _refusal(wording: str) -> Refusal:
     return Refusal(f"{wording} Please try again {in_minutes(retry)}.", retry)
 
 
-def _incr(key: str, delta: int = 1) -> int:
-    cache.add(key, 0, WINDOW + 60)
-    try:
-        return cache.incr(key, delta)
-    except ValueError:  # expired between add and incr: the window is over, start again
+def _incr(keys: list[str], delta: int) -> list[int]:
+    """Add `delta` to each counter: one round trip on Redis, `add` then `incr` elsewhere."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return backend.incr_many(keys, delta, WINDOW + 60)
+    counted = []
+    for key in keys:
         cache.add(key, 0, WINDOW + 60)
-        return cache.incr(key, delta)
+        try:
+            counted.append(cache.incr(key, delta))
+        except ValueError:  # expired between add and incr: the window is over, start again
+            cache.add(key, 0, WINDOW + 60)
+            counted.append(cache.incr(key, delta))
+    return counted
 
 
 def reserve(request: HttpRequest, action: str) -> Refusal | None:
     """Take one slot of `action` for this member and address, or say why not (taking nothing)."""
-    taken: list[str] = []
-    for key, limit, wording in _counters(request, action):
-        taken.append(key)
-        if _incr(key) > limit:
-            for done in taken:
-                _incr(done, -1)
+    counters = _counters(request, action)
+    keys = [key for key, _, _ in counters]
+    for (_, limit, wording), counted in zip(counters, _incr(keys, 1), strict=True):
+        if counted > limit:
+            _incr(keys, -1)
             return _refusal(wording)
     return None
 
 
 def release(request: HttpRequest, action: str) -> None:
     """Give back a slot taken by `reserve` when the write it was for did not happen."""
-    for key, _, _ in _counters(request, action):
-        _incr(key, -1)
+    _incr([key for key, _, _ in _counters(request, action)], -1)
 
 
 def check(request: HttpRequest, action: str) -> Refusal | None:
@@ -161,8 +169,7 @@ def check(request: HttpRequest, action: str) -> Refusal | None:
 
 def count(request: HttpRequest, action: str) -> None:
     """Count one `action` that already happened (failed logins)."""
-    for key, _, _ in _counters(request, action):
-        _incr(key)
+    _incr([key for key, _, _ in _counters(request, action)], 1)
 
 
 def wants_html(request: HttpRequest) -> bool:

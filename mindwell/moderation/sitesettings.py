@@ -18,11 +18,13 @@ member's points to what the facts say under the new scheme.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.expressions import JSONNull
 from django.tasks import task, task_backends
@@ -62,14 +64,45 @@ def defaults() -> dict[str, Any]:
     }
 
 
+# The values read during the current request: a page asks for them several times
+# (site name, permissions, limits), so they are read and built once per request.
+# Each request starts with none remembered, so a change is seen on the next one;
+# outside a request (worker, commands) nothing is remembered.
+_request_values: ContextVar[dict[str, Any] | None] = ContextVar("sitesettings", default=None)
+
+
+def _start_request(**kwargs: Any) -> None:
+    _request_values.set({})
+
+
+def _end_request(**kwargs: Any) -> None:
+    _request_values.set(None)
+
+
+request_started.connect(_start_request, dispatch_uid="sitesettings-start")
+request_finished.connect(_end_request, dispatch_uid="sitesettings-end")
+
+
 def current() -> dict[str, Any]:
+    remembered = _request_values.get()
+    if remembered:
+        return dict(remembered)
     stored = cache.get(CACHE_KEY)
     if stored is None:
         stored = dict(SiteSetting.objects.values_list("key", "value"))
         cache.set(CACHE_KEY, stored, CACHE_SECONDS)
     values = defaults()
     values.update((key, value) for key, value in stored.items() if key in values)
-    return values
+    if remembered is not None:
+        remembered.update(values)
+    return dict(values)
+
+
+def forget() -> None:
+    """Drop the cached values (here and in this request): the next read is the stored rows."""
+    cache.delete(CACHE_KEY)
+    if _request_values.get() is not None:
+        _request_values.set({})
 
 
 def get(name: str) -> Any:
@@ -108,8 +141,8 @@ def store(changes: dict[str, Any]) -> None:
     for key, value in changes.items():
         stored = JSONNull() if value is None else value  # None alone would be SQL NULL
         SiteSetting.objects.update_or_create(key=key, defaults={"value": stored})
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    forget()
+    transaction.on_commit(forget)
     pagecache.retire_all()  # every page shows the site name
 
 
@@ -118,7 +151,7 @@ def recount_points_task() -> str:
     """Every member's points from the facts, under the scheme just stored (run by the worker)."""
     from mindwell.qa.counters import recount
 
-    cache.delete(CACHE_KEY)  # this process may hold the old scheme: read the stored one
+    forget()  # this process may hold the old scheme: read the stored one
     corrected = recount().users
     pagecache.retire_all()  # pages show members' points
     return f"{corrected} members' points corrected"

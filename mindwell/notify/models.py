@@ -9,9 +9,15 @@ first-email explanation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 
@@ -91,6 +97,42 @@ class EmailSettings(models.Model):
         return bool(getattr(self, kind, False))
 
 
+UNREAD_SECONDS = 300
+
+
+def unread_count(user_id: int) -> int:
+    """The member's unread notifications (the bell on every page), kept in the cache.
+
+    Every write of notifications forgets the count of each member it touches, now
+    and again after commit: a save or delete (cascades included) by the signals
+    below, `bulk_create` and `update` by `NotificationQuerySet`.
+    """
+    key = f"notify:unread:{user_id}"
+    count: int | None = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(user_id=user_id, read_at=None).count()
+        cache.set(key, count, UNREAD_SECONDS)
+    return count
+
+
+def forget_unread(user_ids: Iterable[int]) -> None:
+    keys = [f"notify:unread:{pk}" for pk in set(user_ids)]
+    if keys:
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def bulk_create(self, objs: Iterable[Notification], *args: Any, **kwargs: Any) -> Any:
+        created: list[Any] = list(objs)
+        forget_unread(notification.user_id for notification in created)
+        return super().bulk_create(created, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        forget_unread(self.values_list("user_id", flat=True))
+        return super().update(**kwargs)
+
+
 class Notification(models.Model):
     """One in-app notification: `post` is what happened (the answer, comment, …)."""
 
@@ -106,6 +148,8 @@ class Notification(models.Model):
         "Delivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "kind", "post"], name="notification_once")
@@ -119,6 +163,12 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on post {self.post_id}"
+
+
+@receiver(post_save, sender=Notification, dispatch_uid="notify-unread-save")
+@receiver(post_delete, sender=Notification, dispatch_uid="notify-unread-delete")
+def _forget_unread(instance: Notification, **kwargs: Any) -> None:
+    forget_unread([instance.user_id])
 
 
 class Delivery(models.Model):

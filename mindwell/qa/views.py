@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
@@ -277,7 +278,9 @@ def render_question(
         )
     )
     visitor = not user.is_authenticated
-    tags = list(question.tags.all())
+    # Read only if shown: a kept question fragment (under the question's version,
+    # which retagging bumps) and cached related candidates need no tags.
+    tags = SimpleLazyObject(lambda: list(question.tags.all()))
     cards = [
         PostCard.for_viewer(user, post, my_votes, comments.get(post.pk))
         for post in [question, *answers]
@@ -308,7 +311,7 @@ def render_question(
     }
     shared = not visitor and comment_form is None and pagecache.enabled()
     fragments.render_cards(cards, posts, shared=shared)
-    related = related_questions(request, question, [t.name for t in tags])
+    related = related_questions(request, question, lambda: [t.name for t in tags])
     pagecache.depends_on(request, [question, *thread], related)
     context = {
         **posts,
@@ -570,13 +573,16 @@ VOTE_VALUES = {"up": 1, "down": -1, "withdraw": 0}
 
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
-    post = get_post(request, pk)
     value = VOTE_VALUES.get(request.POST.get("vote", ""))
     if value is None:
         return refuse(request, "A vote is up, down or withdraw.", 400)
     user = member(request)
     if user is None:
         return refuse(request, "Please log in to vote.", 403)
+    # One read of the post, with the member's vote on it, for the checks and the vote.
+    post = actions.votable(user).visible_to(user).filter(pk=pk).first()
+    if post is None:
+        raise Http404("No such post")
     try:
         if over := limits.reserve(request, "votes"):
             return limits.too_many(request, over, refuse(request, over.message, 429))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from django.conf import settings
@@ -159,17 +159,20 @@ def similar_questions(request: HttpRequest, title: str) -> list[Post]:
     return in_order(visible_questions(request, ids).only(*LINK_FIELDS), ids) if ids else []
 
 
-def related_questions(request: HttpRequest, question: Post, tags: list[str]) -> list[Post]:
+def related_questions(
+    request: HttpRequest, question: Post, tags: Callable[[], list[str]]
+) -> list[Post]:
     """Up to five questions sharing words of the title, tags or the category.
 
     The engine's candidates are cached briefly (ranking them reads many documents);
     every view still reads them through `visible_to`, so a hidden question leaves
-    the list at once. The key changes with every edit, answer or comment.
+    the list at once. The key changes with every edit, answer or comment. `tags`
+    gives the question's tag names, asked only when the candidates are not cached.
     """
     key = f"related:{question.pk}:{question.last_activity_at.timestamp()}"
     ids = cache.get(key)
     if ids is None:
-        query = search_query.any_words(" ".join([question.title, *tags]), limit=16)
+        query = search_query.any_words(" ".join([question.title, *tags()]), limit=16)
         ids = engine().related(query, question.category_id, question.pk, RELATED_LIMIT * 2)
         cache.set(key, ids, 600)
     if not ids:

@@ -9,6 +9,8 @@ safe to share (its pool hands out the connections), so one per pool is kept.
 
 `get_many_and_incr` is the page cache's hit (mindwell/qa/pagecache.py): the
 versions of a page and the increment of its view counter in one round trip.
+`incr_many` is the rate limits' (mindwell/moderation/limits.py): several
+counters moved in one.
 """
 
 from typing import Any
@@ -55,3 +57,17 @@ class RedisCache(DjangoRedisCache):
         return [None if value is None else loads(value) for value in found], (
             int(counted[0]) if counted else 0
         )
+
+    def incr_many(self, keys: list[str], delta: int, timeout: int) -> list[int]:
+        """Add `delta` to each of `keys` and return the new values, in one round trip.
+
+        A missing key starts from 0 and expires after `timeout` seconds, as
+        `add(key, 0, timeout)` then `incr` would leave it. MULTI/EXEC, so that no key
+        expires between its SET and its INCRBY (it would come back without an expiry).
+        """
+        pipe = self._cache.get_client(write=True).pipeline(transaction=True)
+        for key in keys:
+            made = self.make_key(key)
+            pipe.set(made, 0, ex=timeout, nx=True)
+            pipe.incrby(made, delta)
+        return [int(value) for value in pipe.execute()[1::2]]

@@ -53,3 +53,19 @@ def test_a_bad_level_changes_nothing(bob):
     logged_in(admin).post(f"/users/{bob.pk}/level", {"level": "7"})
     bob.refresh_from_db()
     assert bob.level == Level.BASIC
+
+
+def test_a_cached_category_level_is_forgotten_when_an_admin_changes_it(bob, category):
+    admin = make_user("Ada", level=Level.ADMIN)
+
+    def may_vote_down() -> bool:
+        fresh = bob.__class__.objects.get(pk=bob.pk)  # a new request's user
+        return has_privilege(fresh, "vote_down", category)
+
+    assert not may_vote_down()  # the (empty) levels are now in the cache
+    logged_in(admin).post(
+        f"/users/{bob.pk}/level", {"level": Level.EXPERT, "category": category.pk}
+    )
+    assert may_vote_down()
+    logged_in(admin).post(f"/users/{bob.pk}/level", {"level": Level.BASIC, "category": category.pk})
+    assert not may_vote_down()

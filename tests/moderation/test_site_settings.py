@@ -1,5 +1,6 @@
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db.models import Sum
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
@@ -208,3 +209,12 @@ def test_only_admins_see_or_change_the_settings(moderator, alice):
         post = client.post("/moderation/settings", form(points_post_answer=9))
         assert post.status_code == 403
     assert not SiteSetting.objects.exists()
+
+
+def test_a_change_by_another_process_is_seen_on_the_next_request_and_outside_requests(db):
+    assert "Mindwell" in Client().get("/").content.decode()  # read once in that request
+    # Another process stores a change and deletes the shared cached copy.
+    SiteSetting.objects.update_or_create(key="site_name", defaults={"value": "Kinder"})
+    cache.delete(sitesettings.CACHE_KEY)
+    assert sitesettings.get("site_name") == "Kinder"  # outside a request: nothing remembered
+    assert "<title>Kinder" in Client().get("/").content.decode()

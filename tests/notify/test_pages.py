@@ -25,6 +25,36 @@ def test_the_bell_shows_the_unread_count_on_every_page(
     assert 'class="bell"' not in Client().get("/").content.decode()  # visitors have none
 
 
+def test_the_bell_count_is_cached_and_follows_every_write(
+    alice: User, bob: User, question: Post, answer: Post, django_assert_num_queries: object
+) -> None:
+    client = logged_in(alice)
+
+    def bell() -> str:
+        page = client.get("/tags/").content.decode()
+        return page.split('aria-label="Notifications: ')[1].split(" unread")[0]
+
+    assert bell() == "1"
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        client.get("/tags/")  # the count is kept: no COUNT query (user, tags, follows)
+    comment = actions.post_comment(parent=question, author=bob, body="One more thought.")
+    assert bell() == "2"  # written by bulk_create
+    Notification.objects.filter(post=comment).update(read_at=timezone.now())
+    assert bell() == "1"  # an update
+    note = Notification.objects.get(post=answer)
+    note.read_at = timezone.now()
+    note.save()
+    assert bell() == "0"  # a save
+    Notification.objects.filter(post=comment).update(read_at=None)
+    assert bell() == "1"
+    Post.objects.filter(pk=comment.pk).delete()
+    assert bell() == "0"  # deleted with its post (a cascade)
+    actions.post_comment(parent=question, author=bob, body="And another.")
+    assert bell() == "1"
+    client.post("/notifications/read-all")
+    assert bell() == "0"
+
+
 def test_the_notifications_page_lists_them_and_marks_one_or_all_read(
     alice: User, bob: User, question: Post, answer: Post, django_assert_max_num_queries: object
 ) -> None:

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from mindwell.qa import actions
+from mindwell.qa.models import Vote
 from tests.sites import MINDWELL, ROOT, free_port, mindwell, python
 
 VOTERS = 100
@@ -247,3 +248,35 @@ def test_on_sqlite_a_write_transaction_holds_the_writers_lock_until_it_ends(answ
     assert not lock_is_taken(path)
     answer.refresh_from_db()
     assert answer.upvotes == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_writer_waits_for_the_lock_at_most_the_timeout(answer, carol) -> None:
+    """A busy lock is waited for, and given up on after the `timeout` option like SQLite's own."""
+    if connection.vendor != "sqlite":
+        pytest.skip("the file lock is SQLite's")
+    path = f"{connection.settings_dict['NAME']}-writer.lock"
+    holder = os.open(path, os.O_RDWR | os.O_CREAT)
+    options = connection.settings_dict["OPTIONS"]
+    timeout = options["timeout"]
+    try:
+        options["timeout"] = 0.3
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(OperationalError, match="database is locked"):
+            actions.cast_vote(post=answer, user=carol, value=1)
+        fcntl.flock(holder, fcntl.LOCK_UN)  # the wait given up on takes it and lets go
+        for _ in range(100):
+            if not lock_is_taken(path):
+                break
+            time.sleep(0.01)
+        assert not lock_is_taken(path)
+        options["timeout"] = 20
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        threading.Timer(0.2, fcntl.flock, (holder, fcntl.LOCK_UN)).start()
+        actions.cast_vote(post=answer, user=carol, value=1)  # waits, then goes ahead
+        assert not lock_is_taken(path)
+    finally:
+        options["timeout"] = timeout
+        os.close(holder)
+    answer.refresh_from_db()
+    assert answer.upvotes == 1 and Vote.objects.filter(post=answer, user=carol).exists()

@@ -41,3 +41,18 @@ def test_the_page_cache_hit_reads_versions_and_counts_a_view_in_one_call(cache: 
     assert cache.get("views:1") == 2 and cache.incr("views:1") == 3  # Django's own counter
     assert cache.get_many_and_incr(["v:a"], None) == ([17], 0)
     assert cache.get("views:1") == 3
+
+
+def test_the_rate_limits_move_several_counters_in_one_call(cache: RedisCache) -> None:
+    assert cache.incr_many(["limit:a", "limit:b"], 1, 60) == [1, 1]
+    assert cache.incr_many(["limit:a", "limit:b"], 1, 60) == [2, 2]
+    assert cache.incr_many(["limit:b", "limit:c"], -1, 60) == [1, -1]
+    assert cache.get_many(["limit:a", "limit:b", "limit:c"]) == {
+        "limit:a": 2,
+        "limit:b": 1,
+        "limit:c": -1,
+    }
+    # A new counter expires with its window.
+    assert 0 < redis.Redis.from_url(URL).ttl(cache.make_key("limit:c")) <= 60
+    assert cache.incr("limit:a") == 3  # Django's own counter reads the same value
+    assert cache.incr_many([], 1, 60) == []

@@ -2,7 +2,7 @@ from typing import Any
 
 from django import template
 
-from mindwell.notify.models import Follow, Notification
+from mindwell.notify.models import Follow, unread_count
 from mindwell.qa.models import Category, Post, Tag
 
 register = template.Library()
@@ -10,10 +10,8 @@ register = template.Library()
 
 @register.inclusion_tag("notify/_bell.html", takes_context=True)
 def notification_bell(context: dict[str, Any]) -> dict[str, Any]:
-    """The bell with the unread count: one query, for members only."""
-    user = context["user"]
-    unread = Notification.objects.filter(user=user, read_at=None).count()
-    return {"unread": unread}
+    """The bell with the unread count, for members only (cached: `unread_count`)."""
+    return {"unread": unread_count(context["user"].pk)}
 
 
 @register.inclusion_tag("notify/_follow_button.html", takes_context=True)

@@ -12,14 +12,23 @@ lock still guards the data: the file lock only orders those waiting for it.
 
 Statements run outside `atomic` (autocommit) do not take the lock; they still
 wait in the busy handler, as before.
+
+The wait is bounded like SQLite's own: after the database `timeout` option
+(seconds) it fails with "database is locked". `flock` itself has no timeout, so
+a busy lock is waited for on a fresh descriptor in a short-lived thread while
+the connection's thread waits for it with a timeout; a wait given up on lets go
+of the lock the moment it gets it. A free lock (the common case without
+contention) is taken at once, with no thread.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from typing import Any
 
+from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
 # The stubs do not know the private transaction methods overridden here.
@@ -38,16 +47,50 @@ class DatabaseWrapper(SQLiteWrapper):
             super()._start_transaction_under_autocommit()
             return
         if self.lock_file is None or self.lock_pid != os.getpid():
-            path = f"{self.settings_dict['NAME']}-writer.lock"
-            self.lock_file = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self.lock_file = self.open_lock_file()
             self.lock_pid = os.getpid()
-        fcntl.flock(self.lock_file, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(self.lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.lock_file)
+            self.lock_file = None
+            self.lock_file = self.wait_for_lock()
         self.locked = True
         try:
             super()._start_transaction_under_autocommit()
         except BaseException:
             self.unlock()
             raise
+
+    def open_lock_file(self) -> int:
+        path = f"{self.settings_dict['NAME']}-writer.lock"
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def wait_for_lock(self) -> int:
+        """A new descriptor of the lock file holding the lock, within the `timeout` option."""
+        descriptor = self.open_lock_file()
+        granted = threading.Event()
+        decided = threading.Lock()  # between the waiter's grant and this thread's giving up
+        gave_up = False
+
+        def wait() -> None:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+                with decided:
+                    if not gave_up:
+                        granted.set()
+                        return
+            except OSError:
+                pass  # not granted: the connection's thread gives up at its timeout
+            os.close(descriptor)  # lets go of the lock no one is waiting for any more
+
+        threading.Thread(target=wait, name="sqlite-writer-lock", daemon=True).start()
+        if not granted.wait(self.settings_dict["OPTIONS"].get("timeout", 5)):
+            with decided:
+                gave_up = not granted.is_set()
+            if gave_up:
+                raise OperationalError("database is locked")
+        return descriptor
 
     def unlock(self) -> None:
         if self.locked and self.lock_file is not None:

@@ -201,8 +201,9 @@ class Command(BaseCommand):
                 raise CommandError(f"--reuse: there is no benchmark site in {self.dir} yet.")
             self.stdout.write(f"Reusing the site in {self.dir}.")
             return
-        for name in ("mindwell.sqlite3", "mindwell.sqlite3-wal", "mindwell.sqlite3-shm", SITE_FILE):
-            (self.dir / name).unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm", "-writer.lock"):
+            (self.dir / f"mindwell.sqlite3{suffix}").unlink(missing_ok=True)
+        site_file.unlink(missing_ok=True)
         if self.options["redis_url"]:
             self.python("from django.core.cache import cache; cache.clear()")
         questions = self.options["questions"]
@@ -286,9 +287,12 @@ class Command(BaseCommand):
         return results
 
     def queries_of(self, page: str) -> str | None:
-        """SQL queries of the page as measured: "cached/built" for pages visitors get cached."""
+        """SQL queries of the page as measured: "cached/built" for pages visitors get cached,
+        "up/withdraw" for a vote."""
         if page in self.queries:
             return str(self.queries[page])
+        if f"{page} (up)" in self.queries:
+            return f"{self.queries[page + ' (up)']}/{self.queries[page + ' (withdraw)']}"
         if f"{page} (cached)" in self.queries:
             return f"{self.queries[page + ' (cached)']}/{self.queries[page + ' (built)']}"
         return None
