@@ -154,6 +154,13 @@ class Command(BaseCommand):
         self.env = self.bench_env()
         self.prepare_site()
         self.site = json.loads((self.dir / SITE_FILE).read_text())
+        # The size measured is the site's own (with --reuse, not the --questions default).
+        options["questions"] = int(
+            self.python(
+                "from mindwell.qa.models import Post; "
+                "print(Post.objects.filter(kind=Post.Kind.QUESTION).count())"
+            )
+        )
         self.queries = json.loads(self.mindwell("bench-site", "queries").strip().splitlines()[-1])
         results = self.measure()
         self.report(results)
