@@ -1,5 +1,8 @@
 """Writes to members' data. Other apps change accounts only through these functions."""
 
+# S608: change_points' SQL interpolates only table names and "%s" placeholders;
+# every value is a bound parameter.
+# ruff: noqa: S608
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -8,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Value, When
+from django.utils import timezone
 
 from mindwell.accounts.models import CategoryLevel, Level, PointsEntry, User
 from mindwell.accounts.permissions import forget_category_levels
@@ -28,28 +31,37 @@ class PointsChange:
 def change_points(changes: Iterable[PointsChange]) -> None:
     """Apply point changes and record each in the ledger, in the caller's transaction.
 
-    One UPDATE for every member (points + CASE id ...: an F() update, so two votes
-    on different posts by the same author never lose an update to a
-    read-modify-write race) and one INSERT for the ledger.
+    One UPDATE for every member (points + CASE id ...: relative to the stored
+    value, so two votes on different posts by the same author never lose an
+    update to a read-modify-write race) and one INSERT for the ledger, in plain
+    SQL: votes call this under the write lock, where the ORM's building of the
+    two statements took most of the time.
     """
     changes = [c for c in changes if c.delta]
     if not changes:
         return
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("points must change in the transaction of the fact that moves them")
     per_user: dict[int, int] = {}
     for change in changes:
         per_user[change.user_id] = per_user.get(change.user_id, 0) + change.delta
     moved = sorted((user_id, delta) for user_id, delta in per_user.items() if delta)
-    if moved:
-        deltas = [When(pk=user_id, then=Value(delta)) for user_id, delta in moved]
-        User.objects.filter(pk__in=[user_id for user_id, _ in moved]).update(
-            points=F("points") + Case(*deltas, output_field=IntegerField())
+    users, ledger = User._meta.db_table, PointsEntry._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        if moved:
+            cursor.execute(
+                f"UPDATE {users} SET points = points + CASE id"
+                + " WHEN %s THEN %s" * len(moved)
+                + f" END WHERE id IN ({', '.join(['%s'] * len(moved))})",
+                [*(n for pair in moved for n in pair), *(user_id for user_id, _ in moved)],
+            )
+        cursor.execute(
+            f"INSERT INTO {ledger} (user_id, delta, reason, post_id, created_at) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s)"] * len(changes)),
+            [n for c in changes for n in (c.user_id, c.delta, c.reason, c.post_id, now)],
         )
-    PointsEntry.objects.bulk_create(
-        PointsEntry(user_id=c.user_id, delta=c.delta, reason=c.reason, post_id=c.post_id)
-        for c in changes
-    )
 
 
 def level_refusal(actor: User, member: User, level: int) -> str | None:

@@ -75,6 +75,40 @@ class Follow(models.Model):
         return f"follow {self.question_id or self.category_id or self.tag_id}"
 
 
+FOLLOW_SECONDS = 600
+
+
+def is_following(user_id: int, kind: str, pk: int) -> bool:
+    """Whether the member follows this question, category or tag (`kind`): the follow button.
+
+    Kept in the cache while the page cache is on (so the cache is shared, or there
+    is one process); every save or delete of a follow (cascades included) forgets
+    its answer, now and again after commit, by the signals below.
+    """
+    from mindwell.qa import pagecache
+
+    if not pagecache.enabled():
+        return Follow.objects.filter(user_id=user_id, **{f"{kind}_id": pk}).exists()
+    key = f"notify:follow:{user_id}:{kind}:{pk}"
+    following: bool | None = cache.get(key)
+    if following is None:
+        following = Follow.objects.filter(user_id=user_id, **{f"{kind}_id": pk}).exists()
+        cache.set(key, following, FOLLOW_SECONDS)
+    return following
+
+
+@receiver(post_save, sender=Follow, dispatch_uid="notify-follow-save")
+@receiver(post_delete, sender=Follow, dispatch_uid="notify-follow-delete")
+def _forget_follow(instance: Follow, **kwargs: Any) -> None:
+    keys = [
+        f"notify:follow:{instance.user_id}:{kind}:{pk}"
+        for kind in ("question", "category", "tag")
+        if (pk := getattr(instance, f"{kind}_id"))
+    ]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
 class EmailSettings(models.Model):
     """Which notification emails a member wants. No row means the defaults (all on, no digest)."""
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from mindwell.accounts.models import User
 from mindwell.moderation.audit import audit
-from mindwell.professionals.models import Credential
+from mindwell.professionals.models import BADGE_SECONDS, Credential, badge_key
 from mindwell.qa import pagecache
 
 
@@ -169,11 +170,30 @@ def _send(address: str, subject: str, body: str) -> None:
 
 
 def verified_badges(user_ids: Iterable[int | None]) -> dict[int, str]:
-    """The badge of each of these members who is a verified professional, in one query."""
-    wanted = {pk for pk in user_ids if pk}
+    """The badge of each of these members who is a verified professional, in one query.
+
+    Kept in the cache per member and day (a licence lapses on its day) while the
+    page cache is on; every save or delete of a credential forgets its member's
+    (`professionals.models`), so the next reader sees a decision.
+    """
+    wanted = sorted({pk for pk in user_ids if pk})
     if not wanted:
         return {}
-    credentials = Credential.objects.verified().filter(user_id__in=wanted)
+    if not pagecache.enabled():
+        return _badges(wanted)
+    today = timezone.localdate()
+    keys = {pk: badge_key(pk, today) for pk in wanted}
+    found = cache.get_many(list(keys.values()))
+    if missing := [pk for pk in wanted if keys[pk] not in found]:
+        badges = _badges(missing)
+        read = {keys[pk]: badges.get(pk, "") for pk in missing}  # "": not verified
+        cache.set_many(read, BADGE_SECONDS)
+        found.update(read)
+    return {pk: found[keys[pk]] for pk in wanted if found[keys[pk]]}
+
+
+def _badges(user_ids: list[int]) -> dict[int, str]:
+    credentials = Credential.objects.verified().filter(user_id__in=user_ids)
     return {c.user_id: c.badge for c in credentials}
 
 

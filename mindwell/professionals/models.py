@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
+
+BADGE_SECONDS = 600
+
+
+def badge_key(user_id: int, day: date) -> str:
+    """The cache key of a member's badge on a day (`actions.verified_badges`)."""
+    return f"pro:badge:{day.isoformat()}:{user_id}"
 
 
 class Profession(models.TextChoices):
@@ -68,3 +81,14 @@ class Credential(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.status == self.Status.VERIFIED and self.expires_on >= timezone.localdate()
+
+
+@receiver(post_save, sender=Credential, dispatch_uid="professionals-badge-save")
+@receiver(post_delete, sender=Credential, dispatch_uid="professionals-badge-delete")
+def _forget_badge(instance: Credential, **kwargs: Any) -> None:
+    """Forget the member's kept badge, now and again after commit (today's, and
+    tomorrow's for a reader whose day has already turned)."""
+    today = timezone.localdate()
+    keys = [badge_key(instance.user_id, day) for day in (today, today + timedelta(days=1))]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))

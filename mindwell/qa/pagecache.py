@@ -258,6 +258,10 @@ class PageCacheMiddleware:
                 return self.hit(request, entry, counter)
             with recent_lock:
                 recent.pop(key, None)
+            if not fetched and (shared := newer_build(key, entry)) is not None:
+                # Another process has built the page since: use it rather than build it again.
+                remember(key, shared)
+                return self.hit(request, shared, counter)
             if counter is not None:  # counted already: the build must not count it again
                 request.page_view_counted = (entry.question, counter)  # type: ignore[attr-defined]
         request.page_cache_started = started  # type: ignore[attr-defined]
@@ -309,6 +313,16 @@ def check(entry: Entry) -> tuple[bool, int | None]:
         return current, counter
     current = backend.get_many(keys) == entry.versions  # the local cache of one process
     return current, None if entry.question is None else count_view(entry.question)
+
+
+def newer_build(key: str, stale: Entry) -> Entry | None:
+    """The stored page if it is another build than `stale` and current (the view is counted)."""
+    shared: Entry | None = cache.get(key)
+    if shared is None or (shared.versions, shared.expires) == (stale.versions, stale.expires):
+        return None
+    if shared.expires <= time.time() or cache.get_many(list(shared.versions)) != shared.versions:
+        return None
+    return shared
 
 
 def depends_on(request: HttpRequest, posts: Iterable[Post], related: Iterable[Post] = ()) -> None:

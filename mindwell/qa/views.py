@@ -579,8 +579,9 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     user = member(request)
     if user is None:
         return refuse(request, "Please log in to vote.", 403)
-    # One read of the post, with the member's vote on it, for the checks and the vote.
-    post = actions.votable(user).visible_to(user).filter(pk=pk).first()
+    # One read of the post, with the member's vote on it, for the checks and the vote
+    # (a slice, not first(): its ORDER BY cost more CPU than the rest of the read).
+    post = next(iter(actions.votable(user).visible_to(user).filter(pk=pk)[:1]), None)
     if post is None:
         raise Http404("No such post")
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
@@ -165,9 +166,10 @@ def related_questions(
     """Up to five questions sharing words of the title, tags or the category.
 
     The engine's candidates are cached briefly (ranking them reads many documents);
-    every view still reads them through `visible_to`, so a hidden question leaves
-    the list at once. The key changes with every edit, answer or comment. `tags`
-    gives the question's tag names, asked only when the candidates are not cached.
+    the key changes with every edit, answer or comment. `tags` gives the question's
+    tag names, asked only when the candidates are not cached. What a member sees of
+    them is kept too (`members_related`); everyone else reads them through
+    `visible_to`, so a hidden question leaves the list at once.
     """
     key = f"related:{question.pk}:{question.last_activity_at.timestamp()}"
     ids = cache.get(key)
@@ -177,7 +179,36 @@ def related_questions(
         cache.set(key, ids, 600)
     if not ids:
         return []
+    user = request.user
+    if pagecache.enabled() and user.is_authenticated and not user.is_moderator:
+        published, held_by = members_related(ids)
+        if user.pk not in held_by:
+            return published[:RELATED_LIMIT]
     return in_order(visible_questions(request, ids).only(*LINK_FIELDS), ids)[:RELATED_LIMIT]
+
+
+def members_related(ids: list[int]) -> tuple[list[Post], set[int]]:
+    """The published questions of these (in order), and the authors of the held ones.
+
+    A member who is not a moderator sees, through `visible_to`, the published
+    questions and their own held ones: for one who holds none of these, exactly
+    the published ones. Kept under the versions of these questions, which every
+    change of their state, title or answers bumps: a hidden question leaves the
+    list at once. Like a page, it is not kept if one of them was bumped lately.
+    """
+    started = pagecache.now()
+    versions = pagecache.current_versions([pagecache.question_key(pk) for pk in ids])
+    shown = [(pk, versions[pagecache.question_key(pk)]) for pk in ids]
+    key = f"related:rows:{hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()}"
+    kept: tuple[list[Post], set[int]] | None = cache.get(key)
+    if kept is not None:
+        return kept
+    rows = Post.objects.questions().filter(pk__in=ids)
+    published = in_order(rows.filter(state=Post.State.PUBLISHED).only(*LINK_FIELDS), ids)
+    held_by = set(rows.filter(state=Post.State.HELD).values_list("author_id", flat=True))
+    if all(v // 1000 < started - pagecache.SETTLE for v in versions.values()):
+        cache.set(key, (published, held_by), pagecache.PAGE_TTL)
+    return published, held_by
 
 
 def tag_suggestions(request: HttpRequest) -> HttpResponse:

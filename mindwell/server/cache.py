@@ -44,15 +44,31 @@ class RedisCache(DjangoRedisCache):
     def get_many_and_incr(self, keys: list[str], counter: str | None) -> tuple[list[Any], int]:
         """The values of `keys` in order (None if missing), and `counter` plus one.
 
-        One pipelined round trip (MGET, INCR). A missing counter starts from 0 and
+        One round trip (MGET, INCR, sent together). A missing counter starts from 0 and
         never expires, as `add(counter, 0, None)` then `incr` would leave it.
         Without a counter the second value is 0.
         """
-        pipe = self._cache.get_client(write=True).pipeline(transaction=False)
-        pipe.mget([self.make_key(key) for key in keys])
+        commands: list[tuple[str, ...]] = [("MGET", *(self.make_key(key) for key in keys))]
         if counter is not None:
-            pipe.incr(self.make_key(counter))
-        found, *counted = pipe.execute()
+            commands.append(("INCR", self.make_key(counter)))
+        # The connection itself rather than a pipeline, whose bookkeeping was a third of
+        # this call's CPU; retried on a dropped connection as a pipeline would be.
+        pool = self._cache.get_client(write=True).connection_pool
+        connection = pool.get_connection()
+
+        def send() -> list[Any]:
+            connection.send_packed_command(connection.pack_commands(commands))
+            return [connection.read_response() for _ in commands]
+
+        try:
+            found, *counted = connection.retry.call_with_retry(
+                send, lambda error: connection.disconnect()
+            )
+        except BaseException:
+            connection.disconnect()  # replies may be left unread: never reuse it as it is
+            raise
+        finally:
+            pool.release(connection)
         loads = self._cache._serializer.loads
         return [None if value is None else loads(value) for value in found], (
             int(counted[0]) if counted else 0

@@ -245,5 +245,64 @@ def test_fragments_add_no_query(settings, page_cache, thread):
     pagecache.bump([pagecache.question_key(thread.pk)])
     built, kept = count(), count()
     assert afresh == 8
-    assert built == afresh - 1  # the view is counted in the cache, not by an UPDATE
+    # The view is counted in the cache, not by an UPDATE; the follow button's state
+    # and the verified badges were kept by the first page.
+    assert built == afresh - 3
     assert kept == built - 1  # the question's tags are read only to render its fragment
+    assert kept == 4  # the member, the question, the thread, the member's votes
+
+
+def test_the_follow_button_follows_every_follow_and_unfollow(page_cache, question, bob):
+    client = logged_in(bob)
+    assert "Follow this question" in page(client, question)
+    assert "Follow this question" in page(client, question)  # its state kept
+    client.post(f"/follow/question/{question.pk}", {"follow": "1"})
+    assert "Unfollow this question" in page(client, question)
+    assert "Follow this question" in page(logged_in(make_user("Reader")), question)
+    client.post(f"/follow/question/{question.pk}", {"follow": "0"})
+    assert "Follow this question" in page(client, question)
+
+
+def test_a_professionals_badge_follows_every_decision(page_cache, question, answer, bob, moderator):
+    from mindwell.professionals import actions as professionals
+
+    reader = logged_in(make_user("Reader"))
+    assert "Therapist · GB" not in page(reader, question)  # kept: bob is not verified
+    credential = professionals.apply(
+        user=bob,
+        profession="therapist",
+        licence_number="MFT 12345",
+        licensing_body="HCPC",
+        country="GB",
+        expires_on=timezone.localdate() + timedelta(days=30),
+    )
+    professionals.decide(credential=credential, moderator=moderator, verify=True)
+    assert "Therapist · GB" in page(reader, question)
+    assert "Therapist · GB" in page(reader, question)
+    assert professionals.lapse_expired(today=timezone.localdate() + timedelta(days=31)) == 1
+    assert "Therapist · GB" not in page(reader, question)
+
+
+def test_related_questions_follow_their_state_for_each_member(
+    page_cache, question, alice, bob, moderator, category
+):
+    def related(user: User) -> str:
+        html = page(logged_in(user), question)
+        start = html.find('id="related-heading"')
+        return html[start : html.find("</aside>", start)] if start >= 0 else ""
+
+    words = question.title
+    other = actions.ask_question(
+        author=bob, title=f"{words} again", body="More.", category=category, tags=[]
+    )
+    reader = make_user("Reader")
+    assert other.title in related(reader)
+    assert other.title in related(reader)  # kept
+    actions.set_post_state(post=other, state=Post.State.HIDDEN, actor=moderator)
+    assert other.title not in related(reader)  # gone at once
+    assert other.title in related(moderator)  # moderators see hidden questions
+    actions.set_post_state(post=other, state=Post.State.HELD, actor=moderator)
+    assert other.title not in related(reader)
+    assert other.title in related(bob)  # the author sees their own held question
+    actions.set_post_state(post=other, state=Post.State.PUBLISHED, actor=moderator)
+    assert other.title in related(reader)

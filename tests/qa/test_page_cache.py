@@ -363,3 +363,17 @@ def test_the_fast_csrf_token_is_one_django_accepts_for_the_cookie() -> None:
     assert _unmask_cipher_token(token) == new.META["CSRF_COOKIE"] != "c" * 32
     drawn = "".join(pagecache.random_letters(32) for _ in range(200))
     assert len(drawn) == 6400 and set(drawn) == set(CSRF_ALLOWED_CHARS)  # all 62, nothing else
+
+
+def test_a_page_another_process_rebuilt_is_served_not_built_again(
+    page_cache, client: Client, question, django_assert_num_queries
+):
+    read(client, question.get_absolute_url())  # built and kept: this process remembers it
+    remembered = dict(pagecache.recent)
+    pagecache.bump([pagecache.question_key(question.pk)])  # a write elsewhere retires it
+    assert "· 2 views" in read(client, question.get_absolute_url())  # "another process" builds
+    pagecache.recent.clear()
+    pagecache.recent.update(remembered)  # this process still holds the retired build
+    with django_assert_num_queries(0):
+        page = read(client, question.get_absolute_url())
+    assert "· 3 views" in page  # the other build, its view counted once

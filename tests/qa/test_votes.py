@@ -1,9 +1,13 @@
+from datetime import timedelta
+
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from mindwell.accounts.models import Level
+from mindwell.accounts.models import Level, PointsEntry
 from mindwell.qa import actions
 from mindwell.qa.models import Post, Vote
 from tests.conftest import logged_in, make_user
@@ -141,6 +145,22 @@ def test_a_vote_costs_ten_queries_and_the_same_vote_again_one(answer, carol):
     assert len(again) == 1 and again[0]["sql"].startswith("SELECT")
     answer.refresh_from_db()
     assert answer.upvotes == 1 and Vote.objects.filter(post=answer, user=carol, value=1).exists()
+    ledger = PointsEntry.objects.filter(post=answer).exclude(reason="answer posted")
+    assert {(e.user_id, e.delta, e.reason) for e in ledger} == {
+        (carol.pk, 10, "vote cast"),
+        (answer.author_id, 20, "votes received"),
+    }
+    assert all(abs(e.created_at - timezone.now()) < timedelta(minutes=1) for e in ledger)
+
+
+def test_a_post_hidden_after_the_read_is_refused_under_the_lock(answer, carol, moderator):
+    """The privileges are checked again in the transaction when the post's state moved."""
+    read = actions.votable(carol).get(pk=answer.pk)
+    actions.set_post_state(post=answer, state=Post.State.HIDDEN, actor=moderator)
+    with pytest.raises(PermissionDenied, match="cannot be voted on"):
+        actions.cast_vote(post=read, user=carol, value=1)
+    answer.refresh_from_db()
+    assert answer.upvotes == 0 and not Vote.objects.exists()
 
 
 def test_a_vote_through_the_view_reads_the_post_once(answer, carol, bob):

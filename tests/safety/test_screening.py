@@ -182,6 +182,42 @@ def test_danger_told_as_events_is_risk_even_when_the_threat_is_a_condition():
     assert label("My mum said she'll find me if I'm late again lol") == "none"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Not being around for a coming event, and its look-alike.
+        ("Save my spot at the reunion if you like, I won't be alive for it.", "risk"),
+        ("I won't be around for the reunion, I'm away for work.", "none"),
+        # Others better off, or finally fine, without the writer.
+        ("The kids would be better off with my sister than with me.", "risk"),
+        ("The cat is better off with my parents than with me while I travel.", "none"),
+        # Wanting to disappear, and disappearing for a weekend.
+        ("Some days I just want to vanish, properly.", "risk"),
+        ("I want to disappear into a cabin for a week.", "none"),
+        # Threats told as "if I tell anyone", and the joke.
+        ("My uncle said if I tell anyone he'll hurt me.", "risk"),
+        ("My brother said if I tell anyone about the surprise he'll kill me.", "none"),
+        # Someone else who won't be around long, and a sale.
+        ("My dad keeps saying he won't be around much longer.", "concern"),
+        ("The offer won't last long.", "none"),
+        # A slip after a clean streak told as today, and a diet.
+        ("Four months clean and I relapsed tonight.", "risk"),
+        ("A month sugar free and I slipped tonight, pizza won.", "none"),
+    ],
+)
+def test_the_families_batch_7_showed_missing_and_their_look_alikes(text, expected):
+    assert label(text) == expected
+
+
+def test_a_failed_condition_does_not_negate_what_follows_it():
+    assert label("If I don't get the job I don't see a reason to go on.") == "risk"
+
+
+def test_so_just_before_a_phrase_keeps_it_in_its_clause():
+    """ "The line about being so tired of ..." is a lyric, as "the line about being tired" is."""
+    assert label("The line about being so tired of being here in that song gets me.") == "none"
+
+
 def test_a_number_after_a_sign_is_not_people_in_general():
     assert label("gonna kms if one more thing goes wrong this week") == "risk"
 

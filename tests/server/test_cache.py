@@ -43,6 +43,18 @@ def test_the_page_cache_hit_reads_versions_and_counts_a_view_in_one_call(cache: 
     assert cache.get("views:1") == 3
 
 
+def test_the_hit_survives_a_dropped_connection_and_a_failed_command(cache: RedisCache) -> None:
+    cache.set("v:a", 17)
+    assert cache.get_many_and_incr(["v:a"], "views:1") == ([17], 1)
+    redis.Redis.from_url(URL).client_kill_filter(_type="normal", skipme=True)  # a Redis restart
+    assert cache.get_many_and_incr(["v:a"], "views:1") == ([17], 2)
+    cache.set("views:2", "not a number")
+    with pytest.raises(redis.ResponseError):
+        cache.get_many_and_incr(["v:a"], "views:2")
+    # No reply of the failed call is left for the next to read.
+    assert cache.get_many_and_incr(["v:a"], "views:1") == ([17], 3)
+
+
 def test_the_rate_limits_move_several_counters_in_one_call(cache: RedisCache) -> None:
     assert cache.incr_many(["limit:a", "limit:b"], 1, 60) == [1, 1]
     assert cache.incr_many(["limit:a", "limit:b"], 1, 60) == [2, 2]

@@ -2,7 +2,7 @@ from typing import Any
 
 from django import template
 
-from mindwell.notify.models import Follow, unread_count
+from mindwell.notify.models import is_following, unread_count
 from mindwell.qa.models import Category, Post, Tag
 
 register = template.Library()
@@ -16,19 +16,16 @@ def notification_bell(context: dict[str, Any]) -> dict[str, Any]:
 
 @register.inclusion_tag("notify/_follow_button.html", takes_context=True)
 def follow_button(context: dict[str, Any], target: Post | Category | Tag) -> dict[str, Any]:
-    """Follow or unfollow a question, category or tag: one query, for members only."""
+    """Follow or unfollow a question, category or tag, for members only (`is_following`)."""
     user = context["user"]
-    field: dict[str, Any]
     key: int | str
     if isinstance(target, Post):
-        kind, key, field = "question", target.pk, {"question": target}
+        kind, key = "question", target.pk
     elif isinstance(target, Category):
-        kind, key, field = "category", target.slug, {"category": target}
+        kind, key = "category", target.slug
     else:
-        kind, key, field = "tag", target.name, {"tag": target}
-    following = (
-        user.is_authenticated and Follow.objects.filter(user=user, **field).exists()  # type: ignore[misc]
-    )
+        kind, key = "tag", target.name
+    following = user.is_authenticated and is_following(user.pk, kind, target.pk)
     return {
         "user": user,
         "kind": kind,

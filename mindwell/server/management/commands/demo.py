@@ -37,4 +37,4 @@ class Command(BaseCommand):
             f"Demo login: {demo_user.display_name} / {DEMO_PASSWORD}\n"
         )
         if not no_serve:
-            serve(host, port, workers, server)
+            serve(host, port, workers, server, options["access_log"])
