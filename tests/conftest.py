@@ -1,12 +1,16 @@
 """The cast every test can use: a small set of named people and one question with an answer."""
 
+import secrets
+from collections.abc import Iterator
+
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
 from mindwell.accounts.models import Level, User
-from mindwell.qa import actions
+from mindwell.qa import actions, pagecache
 from mindwell.qa.models import Category, Post
 
 # site_env: a brand-new migrated site for tests that run real server or worker processes.
@@ -56,6 +60,11 @@ def moderator(db: None) -> User:
 
 
 @pytest.fixture
+def admin(db: None) -> User:
+    return make_user("Ada", level=Level.ADMIN)
+
+
+@pytest.fixture
 def category(db: None) -> Category:
     parent = Category.objects.create(name="Relationships", slug="relationships")
     return Category.objects.create(name="Couples", slug="couples", parent=parent)
@@ -83,3 +92,37 @@ def logged_in(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+PAGE_CACHE_REDIS_URL = "redis://127.0.0.1:6379/9"
+
+
+@pytest.fixture(params=["local cache", "Redis"])
+def page_cache(request, settings, monkeypatch) -> Iterator[None]:
+    """The page cache (and fragments with it) on, over the local cache of one process and over
+    Redis."""
+    settings.MINDWELL_PAGE_CACHE = True
+    # Builds here follow their writes within microseconds; the settle rule has its own test.
+    monkeypatch.setattr(pagecache, "SETTLE", 0)
+    pagecache.recent.clear()
+    if request.param == "local cache":
+        cache.clear()
+        yield
+        return
+    server = redis.Redis.from_url(PAGE_CACHE_REDIS_URL)
+    try:
+        server.ping()
+    except redis.ConnectionError as error:
+        pytest.skip(f"Redis is not reachable: {error}")
+    prefix = f"test-{secrets.token_hex(4)}"  # runs in parallel share the database, not keys
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "mindwell.server.cache.RedisCache",
+            "LOCATION": PAGE_CACHE_REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield
+    pagecache.recent.clear()
+    if keys := server.keys(f"{prefix}:*"):
+        server.delete(*keys)

@@ -16,8 +16,3 @@ def fresh_cache():
 @pytest.fixture
 def flaggers(db: None) -> list[User]:
     return [make_user(f"Flagger{n}", level=Level.APPROVED) for n in range(4)]
-
-
-@pytest.fixture
-def admin(db: None) -> User:
-    return make_user("Ada", level=Level.ADMIN)

@@ -1,14 +1,11 @@
 """Members' question pages from shared fragments: the same HTML, own controls, nothing stale."""
 
 import re
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-import redis
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,35 +19,6 @@ from tests.conftest import logged_in, make_user
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]+"')
 NONCE = re.compile(r'nonce="[^"]+"')
 VIEWS = re.compile(r"· \d+ views?")
-REDIS_URL = "redis://127.0.0.1:6379/12"
-
-
-@pytest.fixture(params=["local cache", "Redis"])
-def page_cache(request, settings, monkeypatch) -> Iterator[None]:
-    """The page cache on (fragments with it), over the local cache and over Redis."""
-    settings.MINDWELL_PAGE_CACHE = True
-    # Builds here follow their writes within microseconds; the settle rule is tested below.
-    monkeypatch.setattr(pagecache, "SETTLE", 0)
-    if request.param == "local cache":
-        cache.clear()
-        yield
-        return
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        server.ping()
-    except redis.ConnectionError as error:
-        pytest.skip(f"Redis is not reachable: {error}")
-    prefix = f"test-{secrets.token_hex(4)}"  # runs in parallel share the database, not keys
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "mindwell.server.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    yield
-    if keys := server.keys(f"{prefix}:*"):
-        server.delete(*keys)
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Visitors' pages from the cache: no SQL on a hit, their own token and nonce, nothing stale."""
 
 import re
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
@@ -19,37 +17,6 @@ from tests.conftest import make_user
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 NONCE = re.compile(r'nonce="[^"]+"')
-REDIS_URL = "redis://127.0.0.1:6379/9"
-
-
-@pytest.fixture(params=["local cache", "Redis"])
-def page_cache(request, settings, monkeypatch) -> Iterator[None]:
-    """The page cache on, over the local cache of one process and over Redis."""
-    settings.MINDWELL_PAGE_CACHE = True
-    # Builds here follow their writes within microseconds; the settle rule has its own test.
-    monkeypatch.setattr(pagecache, "SETTLE", 0)
-    pagecache.recent.clear()
-    if request.param == "local cache":
-        cache.clear()
-        yield
-        return
-    server = redis.Redis.from_url(REDIS_URL)
-    try:
-        server.ping()
-    except redis.ConnectionError as error:
-        pytest.skip(f"Redis is not reachable: {error}")
-    prefix = f"test-{secrets.token_hex(4)}"  # runs in parallel share the database, not keys
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "mindwell.server.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    yield
-    pagecache.recent.clear()
-    if keys := server.keys(f"{prefix}:*"):
-        server.delete(*keys)
 
 
 def same_page(html: str) -> str:

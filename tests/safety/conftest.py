@@ -3,7 +3,8 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from mindwell.safety.helplines import DIRECTORY_KEY
+from mindwell.safety.helplines import DIRECTORY_KEY, seed
+from mindwell.safety.models import Helpline, HelplineCountry
 
 
 @pytest.fixture(autouse=True)
@@ -12,3 +13,11 @@ def fresh_helpline_directory() -> Iterator[None]:
     cache.delete(DIRECTORY_KEY)
     yield
     cache.delete(DIRECTORY_KEY)
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    """The helpline tables as the data migration fills them (a browser test's flush may have
+    emptied them)."""
+    if not Helpline.objects.exists():
+        seed(HelplineCountry, Helpline)

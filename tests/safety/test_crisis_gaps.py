@@ -20,12 +20,6 @@ from tests.conftest import logged_in, make_user
 from tests.safety.test_posting import CALM, RISKY
 from tests.safety.test_response import risky_question
 
-
-@pytest.fixture
-def admin(db: None) -> User:
-    return make_user("Ada", level=Level.ADMIN)
-
-
 # --- the outcome of a response ---------------------------------------------------------
 
 

@@ -7,23 +7,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from mindwell.accounts.models import Level
 from mindwell.moderation.models import AuditEntry
-from mindwell.safety.helplines import file_directory, helplines_for, seed
+from mindwell.safety.helplines import file_directory, helplines_for
 from mindwell.safety.models import Helpline, HelplineCountry
-from tests.conftest import logged_in, make_user
-
-
-@pytest.fixture
-def seeded(db: None) -> None:
-    # The data migration seeds the tables; a browser test's flush may have emptied them.
-    if not Helpline.objects.exists():
-        seed(HelplineCountry, Helpline)
-
-
-@pytest.fixture
-def admin(db: None):
-    return make_user("Ada", level=Level.ADMIN)
+from tests.conftest import logged_in
 
 
 def form_data(line: Helpline, **changes: str) -> dict[str, str]:

@@ -3,11 +3,10 @@ panel without its international entry; bad input changes nothing."""
 
 import pytest
 
-from mindwell.accounts.models import Level
 from mindwell.moderation.models import AuditEntry
-from mindwell.safety.helplines import countries, helplines_for, seed
+from mindwell.safety.helplines import countries, helplines_for
 from mindwell.safety.models import Helpline, HelplineCountry
-from tests.conftest import logged_in, make_user
+from tests.conftest import logged_in
 
 NEW = {
     "new-country": "GB",
@@ -18,18 +17,6 @@ NEW = {
     "new-hours": "5pm to midnight",
     "new-verified_on": "2026-11-20",
 }
-
-
-@pytest.fixture
-def seeded(db: None) -> None:
-    # The data migration seeds the tables; a browser test's flush may have emptied them.
-    if not Helpline.objects.exists():
-        seed(HelplineCountry, Helpline)
-
-
-@pytest.fixture
-def admin(db: None):
-    return make_user("Ada", level=Level.ADMIN)
 
 
 def snapshot() -> tuple[list[dict], list[dict]]:

@@ -11,22 +11,17 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from mindwell.accounts.models import Level, User
+from mindwell.accounts.models import User
 from mindwell.notify import actions as notify_actions
 from mindwell.notify.models import Kind, Notification
 from mindwell.qa import actions
 from mindwell.qa.models import Post
 from mindwell.safety import actions as safety_actions
 from mindwell.safety.models import Screening
-from tests.conftest import logged_in, make_user
+from tests.conftest import logged_in
 from tests.safety.test_posting import CALM, METHOD, RISKY, WORRIED
 
 TITLE = "I don't know what to do"
-
-
-@pytest.fixture
-def admin(db: None) -> User:
-    return make_user("Ada", level=Level.ADMIN)
 
 
 def risky_question(author: User | None, category, **fields) -> Post:

@@ -25,11 +25,6 @@ from tests.safety.test_posting import CALM, RISKY, WORRIED
 from tests.sites import free_port
 
 
-@pytest.fixture
-def admin(db: None) -> User:
-    return make_user("Ada", level=Level.ADMIN)
-
-
 def risky_question(author: User, category) -> Post:
     return actions.ask_question(
         author=author, title="I don't know what to do", body=RISKY, category=category, tags=[]
