@@ -1,4 +1,5 @@
-"""Real Mindwell processes for tests: a clean environment, a brand-new migrated site, a port.
+"""Real Mindwell processes for tests: a clean environment, a brand-new migrated site, a port,
+and a task worker started and stopped.
 
 Tests that run `mindwell serve` or `mindwell worker` as real subprocesses start
 them on a site of their own (a temporary SQLite file, or a PostgreSQL database
@@ -8,6 +9,7 @@ test database's transaction.
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -62,6 +64,26 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def start_worker(env: dict[str, str], log: Path, *options: str) -> subprocess.Popen[bytes]:
+    """`mindwell worker` with these options, in a process group of its own, writing to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [*MINDWELL, "worker", *options],
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def stop(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM to the process group (SIGKILL after 10 s); the exit status."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    return process.wait(timeout=10)
 
 
 def postgres_server() -> str:

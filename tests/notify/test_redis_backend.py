@@ -27,7 +27,7 @@ from mindwell.notify.tasks import send_delivery
 from mindwell.qa import actions
 from mindwell.qa.models import Post
 from tests.notify.conftest import Inbox, confirm
-from tests.sites import MINDWELL, ROOT, clean_env, free_port
+from tests.sites import clean_env, free_port, start_worker, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REDIS_URL = "redis://127.0.0.1:6379/7"
@@ -72,24 +72,6 @@ def worker_env(tmp_path: Path, smtp_port: int, **extra: str) -> dict[str, str]:
     }
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [*MINDWELL, "worker", "--sweep-every", "0.5"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-
-
-def stop(process: subprocess.Popen[bytes]) -> int:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-    return process.wait(timeout=10)
-
-
 def wait_for(condition: Any, seconds: float, log: Path) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -115,7 +97,7 @@ def test_a_post_emails_through_the_redis_queue_and_a_worker_exactly_once(
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     log = tmp_path / "worker.log"
-    worker = start_worker(worker_env(tmp_path, smtp.port), log)
+    worker = start_worker(worker_env(tmp_path, smtp.port), log, "--sweep-every", "0.5")
     try:
         wait_for(lambda: len(inbox.messages) >= 2, 30, log)
         time.sleep(0.5)  # room for a duplicate to show up, were there one
@@ -182,7 +164,7 @@ def test_a_worker_killed_holding_a_message_sends_it_exactly_once_after_restart(
     # The killed worker had claimed the delivery: its claim runs out after the lease.
     env = worker_env(tmp_path, smtp.port, MINDWELL_NOTIFY_LEASE_SECONDS="2")
     log = tmp_path / "worker.log"
-    worker = start_worker(env, log)
+    worker = start_worker(env, log, "--sweep-every", "0.5")
     inbox.worker = worker
     try:
         assert inbox.killed.wait(timeout=20), log.read_text()[-3000:]
@@ -191,7 +173,7 @@ def test_a_worker_killed_holding_a_message_sends_it_exactly_once_after_restart(
         # (The queue may hold a second task for the delivery: with a 2 s lease the
         # sweeper at start already found it "not enqueued for a lease". Harmless.)
 
-        worker = start_worker(env, log)
+        worker = start_worker(env, log, "--sweep-every", "0.5")
         # Its heartbeat gone (5 s), the dead worker's list is put back and run; the
         # claim has run out by then and the sweeper has made the delivery pending.
         wait_for(lambda: inbox.received and not queue.keys(f"{KEY}:processing:*"), 30, log)

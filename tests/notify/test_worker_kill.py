@@ -22,7 +22,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.sites import MINDWELL, ROOT, free_port, run
+from tests.sites import free_port, run, start_worker, stop
 
 FOLLOWERS = 200
 KILL_AT = 101
@@ -79,24 +79,6 @@ class KillingInbox:
         return "250 Message accepted for delivery"
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [*MINDWELL, "worker", "--interval", "0.2", "--sweep-every", "1"],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-
 def test_a_worker_killed_mid_batch_sends_every_email_exactly_once_after_restart(
     site_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -111,14 +93,14 @@ def test_a_worker_killed_mid_batch_sends_every_email_exactly_once_after_restart(
     }
     run(env, sys.executable, "-c", f"FOLLOWERS = {FOLLOWERS}\n{SEED}")
     log = tmp_path / "worker.log"
-    worker = start_worker(env, log)
+    worker = start_worker(env, log, "--interval", "0.2", "--sweep-every", "1")
     inbox.worker = worker
     try:
         assert inbox.killed.wait(timeout=180), log.read_text()[-5000:]
         assert worker.wait(timeout=10) == -signal.SIGKILL
         assert len(inbox.received) == KILL_AT - 1
 
-        worker = start_worker(env, log)
+        worker = start_worker(env, log, "--interval", "0.2", "--sweep-every", "1")
         deadline = time.monotonic() + 180
         while len(inbox.received) < FOLLOWERS and time.monotonic() < deadline:
             assert worker.poll() is None, log.read_text()[-5000:]
